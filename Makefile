@@ -1,0 +1,126 @@
+# Learn the Training Loop: the course kit's one Makefile.
+#
+# Read it top to bottom: settings, the lesson checks, then one section per
+# part of the kit (core, lesson graders, book, instructor tools), each in its
+# own file under mk/. `make help` lists every target and variable.
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+SHELL := /bin/sh
+
+# ---------------------------------------------------------------------------
+# Settings you may change on the command line
+# ---------------------------------------------------------------------------
+LESSON      ?= 3.2
+SUBMISSION  ?= lessons/$(LESSON)
+ARGS        ?=
+ONLY        ?=
+V           ?= 0
+SANITIZE    ?= 0
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+
+BUILD := build
+LESSONS := $(sort $(notdir $(wildcard lessons/*)))
+
+ifeq ($(filter $(LESSON),$(LESSONS)),)
+$(error Unknown LESSON=$(LESSON); valid lessons: $(LESSONS))
+endif
+
+# Quiet output unless V=1: each step prints one short line.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+# ---------------------------------------------------------------------------
+# Compilers and flags
+# ---------------------------------------------------------------------------
+CC ?= cc
+# -ffp-contract=off: the compiler must not fuse a*b+c on its own; where
+# PyTorch fuses, the code calls fmaf() explicitly (docs/pytorch-semantics.md).
+FP_FLAGS     := -ffp-contract=off -fno-fast-math
+KIT_CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -Werror -pedantic $(FP_FLAGS) -Icommon
+# Student code: the same language and warnings, but a warning never stops the build.
+STUDENT_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -pedantic $(FP_FLAGS) -Icommon
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+KIT_CFLAGS += $(SAN_FLAGS)
+STUDENT_CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+BUILD_FLAVOUR := san
+else
+BUILD_FLAVOUR := opt
+endif
+LDLIBS := -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check json-c 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check json-c 2>/dev/null)
+
+# ---------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------
+.PHONY: help deps deps-book deps-test test bench clean
+
+help:
+	@echo 'Learn the Training Loop: course kit'
+	@echo
+	@echo 'Students'
+	@echo '  make check LESSON=$(LESSON)            grade your lesson files (default SUBMISSION=lessons/$(LESSON))'
+	@echo '  make check LESSON=$(LESSON) ONLY=step  grade one scheduler only'
+	@echo '  make run LESSON=$(LESSON) ARGS="..."   build and run the lesson program'
+	@echo '  make watch LESSON=$(LESSON)            re-run the graders whenever you save'
+	@echo
+	@echo 'Readers'
+	@echo '  make book LESSON=$(LESSON)             the post as build/book/$(LESSON).html and .pdf'
+	@echo
+	@echo 'Instructors'
+	@echo '  make grade LESSON=$(LESSON) SUBMISSIONS=DIR [JOBS=N] [STUDENT=name]'
+	@echo '                                  grade a folder of submissions into build/grade/$(LESSON)/'
+	@echo '  make dist-student LESSON=$(LESSON)     the student edition tarball (no solutions)'
+	@echo '  make gradescope LESSON=$(LESSON)       a Gradescope autograder zip'
+	@echo
+	@echo 'Kit developers'
+	@echo '  make test                       the kit'"'"'s own test suite (what CI runs)'
+	@echo '  make bench                      speed figures (no pass/fail)'
+	@echo '  make golden                     regenerate golden data with real PyTorch'
+	@echo '  make deps                       install what `make check` needs (apt)'
+	@echo '  make clean                      remove build/'
+	@echo
+	@echo 'Variables'
+	@echo '  LESSON=$(LESSON)      one of: $(LESSONS)'
+	@echo '  SUBMISSION=DIR  the folder whose student files are graded or run'
+	@echo '  ONLY=NAME       grade one scheduler (constant, step, exponential, plateau, warmup_cosine)'
+	@echo '  ARGS="..."      flags for `make run` (try ARGS=--help)'
+	@echo '  SANITIZE=1      build with AddressSanitizer and UBSan'
+	@echo '  V=1             show every command'
+	@echo '  JOBS=N          parallel grading jobs (default: number of cores)'
+
+# Tiered, idempotent installers (scripts/deps.sh): silent when all is present.
+deps:
+	$(Q)scripts/deps.sh check
+deps-book:
+	$(Q)scripts/deps.sh book
+deps-test:
+	$(Q)scripts/deps.sh test
+
+include mk/core.mk
+include mk/lesson.mk
+include mk/book.mk
+include mk/grade.mk
+
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory test-core
+	$(Q)$(MAKE) --no-print-directory test-lesson
+	$(Q)$(MAKE) --no-print-directory test-book
+	$(Q)$(MAKE) --no-print-directory test-grade
+	@echo 'make test: all suites passed'
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bench-core
+	$(Q)$(MAKE) --no-print-directory bench-lesson
+	$(Q)$(MAKE) --no-print-directory bench-grade
+
+clean:
+	rm -rf $(BUILD)
