@@ -2,7 +2,8 @@
 # deps.sh TIER: install the Debian packages a make target needs, once.
 #
 #   check  what `make check` needs: a C compiler, make, pkg-config, Check,
-#          json-c (grader reports) and gnuplot (the overlay plots of a failure)
+#          json-c (grader reports), gnuplot (the overlay plots of a failure)
+#          and inotify-tools (`make watch`)
 #   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests)
 #   test   book + zip/unzip (the Gradescope bundle) and the tools the kit's own
 #          tests drive
@@ -26,6 +27,7 @@ pkg-config command:pkg-config
 check pkgconfig:check
 libjson-c-dev pkgconfig:json-c
 gnuplot-nox command:gnuplot
+inotify-tools command:inotifywait
 LIST
     ;;
     book) needs check; cat <<'LIST'
