@@ -1,0 +1,146 @@
+/* data.c: the lesson's datasets (see data.h), built as PyTorch 1.13 builds them.
+ *
+ * Compiled with -ffp-contract=off: each float operation below is rounded on
+ * its own unless the code says fmaf(), which marks where torch's AVX2 build
+ * fused a multiply-add (docs/pytorch-semantics.md, 2.4 and 2.6).
+ */
+#include "data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* linspace's scalar formula for index i: count up from start in the first
+ * half, down from end in the second. The AVX2 build fused both products. */
+static float linspace_scalar(int i, int steps, float start, float end, float step)
+{
+    if (i < steps / 2) {
+        return fmaf(step, (float)i, start);
+    }
+    return fmaf(-step, (float)(steps - 1 - i), end);
+}
+
+/* Vectorized<float>::arange(base, step): 8 lanes base + k*step. */
+static void linspace_vector(float *out, float base, float step)
+{
+    for (int k = 0; k < 8; k++) {
+        out[k] = k == 0 ? base : base + (float)k * step;
+    }
+}
+
+void linspace_f32(float *out, int steps, float start, float end)
+{
+    if (steps <= 0) {
+        return;
+    }
+    if (steps == 1) {
+        out[0] = start; /* torch fills with start; the step would be 0/0 */
+        return;
+    }
+    const float step = (end - start) / (float)(steps - 1);
+    int i = 0;
+    /* The vectorised loop takes two 8-lane vectors at a time while 16
+     * elements remain. Each vector starts at the scalar formula; its lanes
+     * add k*step (product rounded, then the add: Vectorized<float>::arange). */
+    for (; i + 16 <= steps; i += 16) {
+        linspace_vector(out + i, linspace_scalar(i, steps, start, end, step), step);
+        linspace_vector(out + i + 8, linspace_scalar(i + 8, steps, start, end, step), step);
+    }
+    /* The scalar tail: the last steps % 16 elements. */
+    for (; i < steps; i++) {
+        out[i] = linspace_scalar(i, steps, start, end, step);
+    }
+}
+
+/* Allocate an (n, in) / (n, out) dataset, exiting with a clear message when
+ * memory runs out (the lesson cannot do anything sensible without it). */
+static Dataset dataset_alloc(int n, int in, int out)
+{
+    Dataset d = { n, in, out, NULL, NULL };
+    size_t rows = n > 0 ? (size_t)n : 0;
+    d.x = malloc((rows * (size_t)in + 1) * sizeof *d.x);
+    d.y = malloc((rows * (size_t)out + 1) * sizeof *d.y);
+    if (d.x == NULL || d.y == NULL) {
+        fprintf(stderr, "error: out of memory for a dataset of %d samples\n", n);
+        exit(2);
+    }
+    return d;
+}
+
+Dataset dataset_linear(Generator *g, int n, float *noise)
+{
+    Dataset d = dataset_alloc(n, 1, 1);
+    linspace_f32(d.x, n, -1.0f, 1.0f);
+    /* randn_like(X) is randn(n): same path choice (n < 16 or not). */
+    rng_randn(g, d.y, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        const float eps = d.y[i];
+        if (noise != NULL) {
+            noise[i] = eps;
+        }
+        /* y = (2*X + 1) + (0.2*eps): three float ops, each rounded; python's
+         * 0.2 becomes 0.2f when it multiplies a float tensor. */
+        const float line = 2.0f * d.x[i] + 1.0f;
+        d.y[i] = line + 0.2f * eps;
+    }
+    return d;
+}
+
+Dataset dataset_sine(Generator *g, int n)
+{
+    Dataset d = dataset_alloc(n, 1, 1);
+    linspace_f32(d.x, n, -1.0f, 1.0f);
+    rng_randn(g, d.y, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        const float eps = d.y[i];
+        /* torch.sin runs SLEEF's vectorised sinf here; libm's sinf agrees
+         * to within an ulp (not bit for bit; see tests/common/check_data.c). */
+        const float wave = sinf(3.0f * d.x[i]);
+        d.y[i] = wave + 0.1f * eps;
+    }
+    return d;
+}
+
+/* Copy row `from` of src into row `to` of dst (x and y). */
+static void copy_row(const Dataset *src, int from, Dataset *dst, int to)
+{
+    for (int j = 0; j < src->in; j++) {
+        dst->x[(size_t)to * (size_t)src->in + (size_t)j] = src->x[(size_t)from * (size_t)src->in + (size_t)j];
+    }
+    for (int j = 0; j < src->out; j++) {
+        dst->y[(size_t)to * (size_t)src->out + (size_t)j] = src->y[(size_t)from * (size_t)src->out + (size_t)j];
+    }
+}
+
+void dataset_split(const Dataset *all, int k, Dataset *train, Dataset *val)
+{
+    /* Sample i is validation when i % k == k - 1 (k <= 1: no validation). */
+    int n_val = k > 1 ? all->n / k : 0;
+    *train = dataset_alloc(all->n - n_val, all->in, all->out);
+    *val = dataset_alloc(n_val, all->in, all->out);
+    int t = 0, v = 0;
+    for (int i = 0; i < all->n; i++) {
+        if (k > 1 && i % k == k - 1) {
+            copy_row(all, i, val, v++);
+        } else {
+            copy_row(all, i, train, t++);
+        }
+    }
+}
+
+void dataset_gather(const Dataset *src, const int *idx, int count, Dataset *dst)
+{
+    *dst = dataset_alloc(count, src->in, src->out);
+    for (int r = 0; r < count; r++) {
+        copy_row(src, idx[r], dst, r);
+    }
+}
+
+void dataset_free(Dataset *d)
+{
+    free(d->x);
+    free(d->y);
+    d->x = NULL;
+    d->y = NULL;
+    d->n = 0;
+}
