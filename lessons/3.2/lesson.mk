@@ -1,0 +1,15 @@
+# lessons/3.2/lesson.mk: what mk/lesson.mk and the instructor tools need to
+# know about lesson 3.2. Plain variables only.
+
+LESSON_TITLE := Learning rate scheduling
+
+# The files a student edits and submits: the only files taken from SUBMISSION.
+STUDENT_FILES := schedulers.c
+
+# Pristine lesson files, always taken from lessons/3.2 (never from SUBMISSION).
+LESSON_HEADERS := schedulers.h
+LESSON_PROGRAM := main.c
+
+# What the graders grade: required schedulers, then the extra-credit bonus.
+LESSON_REQUIRED := constant step exponential plateau
+LESSON_BONUS := warmup_cosine
