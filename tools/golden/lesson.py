@@ -1,0 +1,572 @@
+#!/usr/bin/python3
+"""Golden data for lesson 3.2 (schedulers, lesson program, graders), from real PyTorch.
+
+Run with Debian's interpreter (the one that has torch 1.13):
+
+    /usr/bin/python3 tools/golden/lesson.py
+
+It rewrites tests/golden/3.2/. Every expected number comes from torch itself:
+the training curves from the program of docs/pytorch-reference-program.md
+(extended with the lesson program's book flags), the lr sequences from
+torch.optim.lr_scheduler stepped on a dummy optimizer. Float32 losses are
+written as repr() of their exact double, lr values as repr() of the double.
+
+Files:
+  cases.csv         one row per case: id, kind, the lesson program's flags
+                    (args) and each setting as its own column, the grader test
+                    that uses it (empty: fidelity only), and for plateau runs
+                    the smallest relative margin of an improvement decision
+  curve/ID.csv      kind curve: epoch,lr,loss[,val_loss] (lesson --csv)
+  replay/ID.csv     kind replay: epoch,metric,lr (lesson --metrics FILE); for
+                    schedules that ignore the metric the metric column is 0
+  mistakes.csv      case,hint,lr: the lr sequence (space separated) that a
+                    known mistake produces on that case. The graders match a
+                    wrong submission against these to name its mistake. They
+                    are made by the buggy Python models below (never by torch:
+                    torch has no bugs to order), and only kept when they
+                    differ from torch's sequence.
+  meta.csv          torch package, CPU capability, threads, script
+"""
+
+import csv
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+
+import warnings
+
+import torch
+from torch import nn
+from torch.optim import SGD, lr_scheduler as S
+
+torch.set_num_threads(1)
+# Stepping a scheduler on an optimizer that never stepped (the lr-only
+# sequences) makes torch warn; the warning does not change any number.
+warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()`"))
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(REPO, "tests", "golden", "3.2")
+
+# The lesson program's defaults (the post's values); cases list what differs.
+DEFAULTS = dict(schedule="constant", lr=0.1, epochs=100, seed=0, samples=200,
+                step_size=50, gamma=None, mode="min", factor=0.5, patience=10,
+                threshold=1e-4, threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8,
+                warmup=10, total=None, batch_size=0, val_every=0, plateau_metric="train",
+                data="linear", model="linear", width=16, momentum=0.0)
+COLUMNS = ["id", "kind", "test", "schedule", "lr", "epochs", "seed", "samples", "step_size",
+           "gamma", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
+           "min_lr", "eps", "warmup", "total", "batch_size", "val_every", "plateau_metric",
+           "data", "model", "width", "momentum", "margin", "file", "args"]
+
+
+def settings(**kw):
+    s = dict(DEFAULTS)
+    s.update(kw)
+    if s["gamma"] is None:
+        s["gamma"] = 0.95 if s["schedule"] == "exponential" else 0.1
+    if s["total"] is None:
+        s["total"] = s["epochs"]
+    return s
+
+
+def args_of(s, kind):
+    """The lesson program's flags for a case (every setting spelled out)."""
+    a = ["--schedule", s["schedule"], "--lr", repr(s["lr"])]
+    if kind == "curve":
+        a += ["--epochs", str(s["epochs"]), "--seed", str(s["seed"]), "--samples", str(s["samples"])]
+        if s["batch_size"]:
+            a += ["--batch-size", str(s["batch_size"])]
+        if s["val_every"]:
+            a += ["--val-every", str(s["val_every"])]
+        if s["data"] != "linear":
+            a += ["--data", s["data"]]
+        if s["model"] != "linear":
+            a += ["--model", s["model"], "--width", str(s["width"])]
+        if s["momentum"]:
+            a += ["--momentum", repr(s["momentum"])]
+    sch = s["schedule"]
+    if sch == "step":
+        a += ["--step-size", str(s["step_size"]), "--gamma", repr(s["gamma"])]
+    elif sch == "exponential":
+        a += ["--gamma", repr(s["gamma"])]
+    elif sch == "plateau":
+        a += ["--mode", s["mode"], "--factor", repr(s["factor"]), "--patience", str(s["patience"]),
+              "--threshold", repr(s["threshold"]), "--threshold-mode", s["threshold_mode"],
+              "--cooldown", str(s["cooldown"]), "--min-lr", repr(s["min_lr"]), "--eps", repr(s["eps"])]
+        if kind == "curve" and s["val_every"]:
+            a += ["--plateau-metric", s["plateau_metric"]]
+    elif sch == "warmup_cosine":
+        a += ["--warmup", str(s["warmup"]), "--total", str(s["total"]), "--min-lr", repr(s["min_lr"])]
+    return " ".join(a)
+
+
+# --------------------------------------------------------------------------
+# torch: schedulers and the training program
+# --------------------------------------------------------------------------
+
+def warmup_cosine_factor(W, T, m):
+    """The bonus schedule's LambdaLR factor (lessons/3.2/schedulers.h)."""
+    def f(e):
+        if e < W:
+            return (e + 1) / W
+        if e < T:
+            return m + (1 - m) * (1 + math.cos(math.pi * (e - W) / (T - W))) / 2
+        return m
+    return f
+
+
+def make_scheduler(opt, s):
+    sch = s["schedule"]
+    if sch == "constant":
+        return None
+    if sch == "step":
+        return S.StepLR(opt, step_size=s["step_size"], gamma=s["gamma"])
+    if sch == "exponential":
+        return S.ExponentialLR(opt, gamma=s["gamma"])
+    if sch == "plateau":
+        return S.ReduceLROnPlateau(opt, mode=s["mode"], factor=s["factor"], patience=s["patience"],
+                                   threshold=s["threshold"], threshold_mode=s["threshold_mode"],
+                                   cooldown=s["cooldown"], min_lr=s["min_lr"], eps=s["eps"])
+    if sch == "warmup_cosine":
+        return S.LambdaLR(opt, warmup_cosine_factor(s["warmup"], s["total"], s["min_lr"] / s["lr"]))
+    raise ValueError(sch)
+
+
+def torch_lrs(s, metrics):
+    """The lr in effect for each metric, stepping a torch scheduler on a dummy optimizer."""
+    opt = SGD([torch.zeros(1, requires_grad=True)], lr=s["lr"])
+    sched = make_scheduler(opt, s)
+    lrs = []
+    for m in metrics:
+        lrs.append(opt.param_groups[0]["lr"])
+        if s["schedule"] == "plateau":
+            sched.step(m)
+        elif sched is not None:
+            sched.step()
+    return lrs
+
+
+def curve(s):
+    """The reference program (docs/pytorch-reference-program.md) with the book's flags.
+
+    Returns rows (epoch, lr, loss[, val_loss]) and, for plateau runs, the
+    metrics its scheduler was stepped with."""
+    torch.manual_seed(s["seed"])
+    n = s["samples"]
+    X = torch.linspace(-1, 1, n).unsqueeze(1)
+    if s["data"] == "linear":
+        y = 2 * X + 1 + 0.2 * torch.randn_like(X)
+    else:
+        y = torch.sin(3 * X) + 0.1 * torch.randn_like(X)
+    k = s["val_every"]
+    if k > 1:
+        is_val = torch.arange(n) % k == k - 1
+        Xt, yt, Xv, yv = X[~is_val], y[~is_val], X[is_val], y[is_val]
+    else:
+        Xt, yt, Xv, yv = X, y, None, None
+    if s["model"] == "linear":
+        model = nn.Linear(1, 1)
+    else:
+        model = nn.Sequential(nn.Linear(1, s["width"]), nn.Tanh(), nn.Linear(s["width"], 1))
+    opt = SGD(model.parameters(), lr=s["lr"], momentum=s["momentum"])
+    sched = make_scheduler(opt, s)
+    mse = nn.MSELoss()
+    n_train = Xt.shape[0]
+    B = s["batch_size"]
+    rows, metrics = [], []
+    for epoch in range(s["epochs"]):
+        lr_used = opt.param_groups[0]["lr"]
+        if B == 0 or B >= n_train:
+            batches = [None]
+        else:
+            perm = torch.randperm(n_train)
+            batches = [perm[i:i + B] for i in range(0, n_train, B)]
+        losses = []
+        for idx in batches:
+            xb, yb = (Xt, yt) if idx is None else (Xt[idx], yt[idx])
+            opt.zero_grad()
+            loss = mse(model(xb), yb)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())      # loss before this batch's update
+        train_loss = sum(losses) / len(losses)
+        row = [epoch, lr_used, train_loss]
+        val_loss = None
+        if Xv is not None:
+            with torch.no_grad():
+                val_loss = mse(model(Xv), yv).item()   # weights at the end of the epoch
+            row.append(val_loss)
+        rows.append(row)
+        if s["schedule"] == "plateau":
+            metric = val_loss if (s["plateau_metric"] == "val" and val_loss is not None) else train_loss
+            metrics.append(metric)
+            sched.step(metric)
+        elif sched is not None:
+            sched.step()
+    return rows, metrics
+
+
+def plateau_margin(s, metrics):
+    """Smallest relative distance between a metric and the improvement bound
+    it was compared with: how far a not bit-exact core is from flipping a
+    decision of ReduceLROnPlateau."""
+    best = math.inf if s["mode"] == "min" else -math.inf
+    margin = math.inf
+    for m in metrics:
+        if s["mode"] == "min":
+            bound = best * (1 - s["threshold"]) if s["threshold_mode"] == "rel" else best - s["threshold"]
+            better = m < bound
+        else:
+            bound = best * (s["threshold"] + 1) if s["threshold_mode"] == "rel" else best + s["threshold"]
+            better = m > bound
+        if math.isfinite(bound) and bound != 0 and m != bound:   # exact ties decide alike
+            margin = min(margin, abs(m - bound) / abs(bound))
+        if better:
+            best = m
+    return margin
+
+
+# --------------------------------------------------------------------------
+# Mistake models: what a known bug does to the lr sequence (hint ids are the
+# graders', tests/3.2/hints.c). Each takes the settings and the metrics.
+# --------------------------------------------------------------------------
+
+def step_mistakes(s, metrics):
+    E, b, g, k = len(metrics), s["lr"], s["gamma"], s["step_size"]
+    def seq(f):
+        return [f(e) for e in range(E)]
+    def rec(decays):  # repeated multiplication at the epochs where decays(e) is true
+        out, lr = [], b
+        for e in range(E):
+            if e > 0 and decays(e):
+                lr *= g
+            out.append(lr)
+        return out
+    return [
+        ("decays-at-epoch-0", rec(lambda e: (e - 1) % k == 0)),
+        ("decays-early", rec(lambda e: (e + 1) % k == 0)),
+        ("decays-late", rec(lambda e: e > 1 and (e - 1) % k == 0)),
+        ("decays-every-epoch", rec(lambda e: True)),
+        ("closed-form-exponent", seq(lambda e: b * g ** (e / k))),
+        ("multiplies-initial-lr", seq(lambda e: b * g if e >= k else b)),
+        ("wrong-factor", seq(lambda e: b / g ** (e // k))),
+        ("wrong-factor", seq(lambda e: b * (1 - g) ** (e // k))),
+    ]
+
+
+def exponential_mistakes(s, metrics):
+    E, b, g = len(metrics), s["lr"], s["gamma"]
+    return [
+        ("decays-at-epoch-0", [b * g ** (e + 1) for e in range(E)]),
+        ("decays-early", [b if e == 0 else b * g ** (e + 1) for e in range(E)]),
+        ("decays-late", [b * g ** max(e - 1, 0) for e in range(E)]),
+        ("multiplies-initial-lr", [b if e == 0 else b * g for e in range(E)]),
+        ("wrong-factor", [b * (1 - g) ** e for e in range(E)]),
+        ("wrong-factor", [b / g ** e for e in range(E)]),
+    ]
+
+
+def plateau_model(s, metrics, bug=None):
+    """ReduceLROnPlateau in plain Python with one optional bug. With bug=None it
+    must equal torch (checked in main); the bugs are the graders' hint ids."""
+    o = s
+    mode_max = o["mode"] == "max"
+    if bug == "mode-max-inverted":
+        mode_max = False
+    rel = o["threshold_mode"] == "rel"
+    if bug == "threshold-mode":
+        rel = not rel
+    thr = 0.0 if bug == "ignores-threshold" else o["threshold"]
+    best = -math.inf if mode_max else math.inf
+    if bug == "best-init":
+        best = 0.0
+    if bug == "mode-max-inverted" and o["mode"] == "max":
+        best = -math.inf
+    lr, bad, cool, prev = o["lr"], 0, 0, None
+    out = []
+    for m in metrics:
+        out.append(lr)
+        ref = prev if (bug == "compares-previous" and prev is not None) else best
+        if mode_max:
+            bound = ref * (thr + 1) if rel else ref + thr
+            better = m >= bound if bug == "non-strict-improvement" else m > bound
+        else:
+            bound = ref * (1 - thr) if rel else ref - thr
+            better = m <= bound if bug == "non-strict-improvement" else m < bound
+        prev = m
+        if better:
+            if bug != "best-not-updated":
+                best = m
+            if bug != "no-reset-on-improvement":
+                bad = 0
+        else:
+            bad += 1
+        if cool > 0 and bug != "ignores-cooldown":
+            cool -= 1
+            if bug != "cooldown-counts-bad":
+                bad = 0
+        limit = o["patience"] + (1 if bug == "patience-late" else 0)
+        fire = bad >= limit if bug == "patience-ge" else bad > limit
+        if fire:
+            base = o["lr"] if bug == "multiplies-initial-lr" else lr
+            new = base * o["factor"]
+            if bug != "ignores-min-lr":
+                new = max(new, o["min_lr"])
+            if bug == "ignores-eps" or lr - new > o["eps"]:
+                lr = new
+            cool = o["cooldown"]
+            if bug != "no-reset-bad-epochs":
+                bad = 0
+    return out
+
+
+PLATEAU_BUGS = ["patience-ge", "patience-late", "no-reset-bad-epochs", "ignores-cooldown",
+                "cooldown-counts-bad", "ignores-min-lr", "ignores-eps", "compares-previous",
+                "threshold-mode", "ignores-threshold", "mode-max-inverted",
+                "non-strict-improvement", "no-reset-on-improvement", "best-not-updated",
+                "best-init", "multiplies-initial-lr"]
+
+
+def plateau_mistakes(s, metrics):
+    return [(bug, plateau_model(s, metrics, bug)) for bug in PLATEAU_BUGS]
+
+
+def warmup_mistakes(s, metrics):
+    W, T, b = s["warmup"], s["total"], s["lr"]
+    m = s["min_lr"] / b
+    def seq(f):
+        try:
+            return [b * f(e) for e in range(len(metrics))]
+        except ZeroDivisionError:      # a mistake that needs a warm-up (W > 0)
+            return None
+    def cos_part(e, start, length):
+        return m + (1 - m) * (1 + math.cos(math.pi * (e - start) / length)) / 2
+    return [
+        ("warmup-off-by-one", seq(lambda e: e / W if e < W else (cos_part(e, W, T - W) if e < T else m))),
+        ("warmup-off-by-one", seq(lambda e: (e + 1) / W if e <= W else (cos_part(e, W, T - W) if e < T else m))),
+        ("cosine-wrong-period", seq(lambda e: (e + 1) / W if e < W else (cos_part(e, W, T) if e < T else m))),
+        ("cosine-wrong-period", seq(lambda e: (e + 1) / W if e < W else (cos_part(e, 0, T) if e < T else m))),
+        ("no-floor-after-total", seq(lambda e: (e + 1) / W if e < W else cos_part(e, W, T - W))),
+        ("warmup-ignores-min-lr", seq(lambda e: (e + 1) / W if e < W else
+                                      ((1 + math.cos(math.pi * (e - W) / (T - W))) / 2 if e < T else m))),
+    ]
+
+
+MISTAKES = {"step": step_mistakes, "exponential": exponential_mistakes,
+            "plateau": plateau_mistakes, "warmup_cosine": warmup_mistakes}
+
+
+def constant_mistakes(s, metrics):
+    return [("wrong-start", [0.1 if s["lr"] != 0.1 else 0.05] * len(metrics))]
+
+
+MISTAKES["constant"] = constant_mistakes
+
+
+# --------------------------------------------------------------------------
+# The cases
+# --------------------------------------------------------------------------
+
+def flat(n, v=1.0):
+    return [v] * n
+
+
+def replay_cases():
+    """(id, grader test, settings, metrics): lr sequences from fixed metrics.
+    Plateau metric sequences are built with clear margins (no decision closer
+    than 1e-5 relative), so float and double, recursive and closed-form
+    implementations all decide alike."""
+    c = []
+    zeros = lambda n: [0.0] * n
+    # constant
+    for lr in [0.1, 0.05, 1.2]:
+        c.append((f"constant_lr{lr}", "constant/lr", settings(schedule="constant", lr=lr), zeros(100)))
+    # step decay: the post's values and edge cases
+    c.append(("step_post", "step/lr-post", settings(schedule="step", step_size=50, gamma=0.1), zeros(200)))
+    c.append(("step_s7_g0.5", "step/lr-post", settings(schedule="step", lr=0.05, step_size=7, gamma=0.5), zeros(60)))
+    c.append(("step_s1_g0.9", "step/lr-edges", settings(schedule="step", step_size=1, gamma=0.9), zeros(40)))
+    c.append(("step_s10_g1", "step/lr-edges", settings(schedule="step", step_size=10, gamma=1.0), zeros(40)))
+    c.append(("step_s3_g0.3", "step/lr-edges", settings(schedule="step", lr=1.0, step_size=3, gamma=0.3), zeros(30)))
+    c.append(("step_s200_g0.1", "step/lr-edges", settings(schedule="step", step_size=200, gamma=0.1), zeros(100)))
+    c.append(("step_s2_g2", "step/lr-edges", settings(schedule="step", lr=0.001, step_size=2, gamma=2.0), zeros(20)))
+    # exponential
+    c.append(("exponential_post", "exponential/lr-post", settings(schedule="exponential", gamma=0.95), zeros(200)))
+    c.append(("exponential_g0.5", "exponential/lr-edges", settings(schedule="exponential", lr=1.0, gamma=0.5), zeros(60)))
+    c.append(("exponential_g1", "exponential/lr-edges", settings(schedule="exponential", gamma=1.0), zeros(30)))
+    c.append(("exponential_g1.05", "exponential/lr-edges", settings(schedule="exponential", lr=0.01, gamma=1.05), zeros(50)))
+    c.append(("exponential_g0.99", "exponential/lr-edges", settings(schedule="exponential", lr=0.3, gamma=0.99), zeros(300)))
+    # plateau
+    P = lambda **kw: settings(schedule="plateau", **kw)
+    dec_then_flat = [1.0 * 0.8 ** e for e in range(12)] + [0.8 ** 11 * (1 + 0.01 * (e % 3)) for e in range(38)]
+    c.append(("plateau_flat_p3", "plateau/basic", P(patience=3, factor=0.5), flat(40)))
+    c.append(("plateau_dec_flat_p4", "plateau/basic", P(patience=4, factor=0.5), dec_then_flat))
+    c.append(("plateau_flat_p0", "plateau/patience", P(patience=0, factor=0.1), flat(30)))
+    c.append(("plateau_flat_p1", "plateau/patience", P(patience=1, factor=0.5), flat(25)))
+    improving_every_3 = [1.0 * 0.9 ** (e // 3) for e in range(40)]
+    c.append(("plateau_improve3_p2", "plateau/patience", P(patience=2, factor=0.5), improving_every_3))
+    c.append(("plateau_improve3_p1", "plateau/patience", P(patience=1, factor=0.5), improving_every_3))
+    c.append(("plateau_flat_p3_c2", "plateau/cooldown", P(patience=3, factor=0.5, cooldown=2), flat(40)))
+    c.append(("plateau_flat_p1_c3", "plateau/cooldown", P(patience=1, factor=0.5, cooldown=3), flat(40)))
+    c.append(("plateau_flat_p0_c1", "plateau/cooldown", P(patience=0, factor=0.5, cooldown=1), flat(20)))
+    c.append(("plateau_flat_minlr", "plateau/min-lr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
+    c.append(("plateau_flat_minlr_p2", "plateau/min-lr", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
+    c.append(("plateau_flat_eps", "plateau/eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
+    c.append(("plateau_flat_p0_default_eps", "plateau/eps", P(patience=0, factor=0.1), flat(15)))
+    oscillating = [1.0] + [1.05 if e % 2 else 1.02 for e in range(1, 40)]
+    c.append(("plateau_oscillating", "plateau/best", P(patience=3, factor=0.5), oscillating))
+    slow = [1.0 * (1 - 4e-5) ** e for e in range(40)]
+    c.append(("plateau_slow_rel", "plateau/best", P(patience=3, factor=0.5, threshold=1e-4), slow))
+    dips = [1.0, 0.5, 0.25] + [0.3 + 0.05 * (e % 2) for e in range(27)]
+    c.append(("plateau_dips", "plateau/best", P(patience=2, factor=0.5), dips))
+    drop04 = [10.0 - 0.04 * e for e in range(40)]
+    c.append(("plateau_drop_rel", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="rel"), drop04))
+    c.append(("plateau_drop_abs", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="abs"), drop04))
+    c.append(("plateau_flat_abs_thr0", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.0, threshold_mode="abs"), flat(20)))
+    c.append(("plateau_big_threshold", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.1), [1.0 * 0.95 ** e for e in range(30)]))
+    rising = [0.5, 0.6, 0.7, 0.75, 0.78] + [0.78 - 0.01 * (e % 2) for e in range(35)]
+    c.append(("plateau_max_rising", "plateau/mode-max", P(mode="max", patience=3, factor=0.5), rising))
+    c.append(("plateau_max_abs", "plateau/mode-max", P(mode="max", patience=2, factor=0.5, threshold=0.05, threshold_mode="abs"),
+              [0.1 * e for e in range(10)] + [0.9 + 0.03 * (e % 2) for e in range(20)]))
+    c.append(("plateau_max_flat", "plateau/mode-max", P(mode="max", patience=1, factor=0.2, cooldown=1), flat(20, 3.0)))
+    # the sign quirk of 'rel' with negative metrics (docs/pytorch-semantics.md 1.5)
+    c.append(("plateau_negflat_min_rel", "plateau/threshold", P(patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_max_rel", "plateau/mode-max", P(mode="max", patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_min_abs", None, P(patience=1, factor=0.5, threshold_mode="abs"), flat(20, -1.0)))
+    # warm-up + cosine (bonus)
+    W = lambda **kw: settings(schedule="warmup_cosine", **kw)
+    c.append(("warmup_w10_t100", "warmup_cosine/lr", W(warmup=10, total=100), zeros(120)))
+    c.append(("warmup_w5_t40_min", "warmup_cosine/lr", W(lr=0.5, warmup=5, total=40, min_lr=0.01), zeros(50)))
+    c.append(("warmup_w0_t30", "warmup_cosine/lr", W(warmup=0, total=30, min_lr=0.001), zeros(35)))
+    c.append(("warmup_w1_t2", None, W(warmup=1, total=2), zeros(5)))
+    return c
+
+
+def curve_cases():
+    """(id, grader test, settings): training curves. Grader tests use the ones
+    whose plateau decisions have clear margins (see cases.csv margin)."""
+    c = []
+    # the post's demo, every schedule
+    c.append(("demo_constant", "constant/curve", settings(schedule="constant")))
+    c.append(("demo_step", "step/curve", settings(schedule="step")))
+    c.append(("demo_exponential", "exponential/curve", settings(schedule="exponential")))
+    c.append(("demo_plateau", None, settings(schedule="plateau")))
+    c.append(("demo_warmup_cosine", "warmup_cosine/curve", settings(schedule="warmup_cosine")))
+    # seeds and sizes (under 16, not a multiple of 16), learning rates
+    c.append(("constant_seed1_n37", "constant/curve", settings(schedule="constant", seed=1, samples=37)))
+    c.append(("constant_seed7_n10_lr0.5", None, settings(schedule="constant", seed=7, samples=10, lr=0.5)))
+    c.append(("constant_seed2_n3", None, settings(schedule="constant", seed=2, samples=3, epochs=40)))
+    c.append(("constant_seed0_n16", None, settings(schedule="constant", samples=16, epochs=50)))
+    c.append(("constant_diverge_lr1.2", "constant/curve", settings(schedule="constant", lr=1.2)))
+    c.append(("constant_diverge_lr1.2_n37", None, settings(schedule="constant", lr=1.2, seed=3, samples=37)))
+    c.append(("step_seed1_n37_s10", "step/curve", settings(schedule="step", seed=1, samples=37, step_size=10, gamma=0.5)))
+    c.append(("step_seed42_n10_s1", None, settings(schedule="step", seed=42, samples=10, step_size=1, gamma=0.97, lr=0.3)))
+    c.append(("step_lr1.2_s20", None, settings(schedule="step", lr=1.2, step_size=20, gamma=0.5)))
+    c.append(("exponential_seed1_n37_g0.9", "exponential/curve", settings(schedule="exponential", seed=1, samples=37, gamma=0.9)))
+    c.append(("exponential_seed5_n100_lr0.5", None, settings(schedule="exponential", seed=5, samples=100, lr=0.5, gamma=0.97)))
+    c.append(("plateau_p2_thr0.01", "plateau/curve", settings(schedule="plateau", patience=2, threshold=0.01)))
+    c.append(("plateau_p1_thr0.05_c2_min", "plateau/curve", settings(schedule="plateau", patience=1, threshold=0.05, cooldown=2, min_lr=0.01, seed=1, samples=37)))
+    c.append(("plateau_p0_abs", None, settings(schedule="plateau", patience=0, threshold=1e-3, threshold_mode="abs", factor=0.1, samples=50, seed=4)))
+    c.append(("plateau_long_p5", None, settings(schedule="plateau", patience=5, epochs=300)))
+    c.append(("warmup_seed1_n37", None, settings(schedule="warmup_cosine", seed=1, samples=37, warmup=5, total=60, min_lr=0.001, lr=0.5)))
+    # the book's flags: mini-batches, a validation split, the MLP, momentum
+    c.append(("minibatch_constant_b16", None, settings(schedule="constant", batch_size=16)))
+    c.append(("minibatch_step_b32", "step/curve", settings(schedule="step", batch_size=32, step_size=30, gamma=0.3)))
+    c.append(("minibatch_n37_b8", None, settings(schedule="exponential", samples=37, batch_size=8, seed=2)))
+    c.append(("val5_constant", None, settings(schedule="constant", val_every=5)))
+    c.append(("val5_plateau_val", "plateau/curve", settings(schedule="plateau", val_every=5, batch_size=16, plateau_metric="val", patience=3, threshold=0.01, lr=0.05, epochs=150)))
+    c.append(("val4_plateau_train", None, settings(schedule="plateau", val_every=4, patience=2, threshold=0.01)))
+    c.append(("sine_mlp_constant", None, settings(schedule="constant", data="sine", model="mlp", width=16, lr=0.1, epochs=200)))
+    c.append(("sine_mlp_step_mom", None, settings(schedule="step", data="sine", model="mlp", width=8, lr=0.05, momentum=0.9, step_size=60, gamma=0.5, epochs=200)))
+    c.append(("momentum_constant", None, settings(schedule="constant", momentum=0.9, lr=0.05)))
+    return c
+
+
+def num(v):
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def cpu_capability():
+    m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+    return m.group(1) if m else "unknown"
+
+
+def torch_package():
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "python3-torch"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        return out[1]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "unknown (not a Debian package)"
+
+
+def case_row(cid, kind, test, s, margin, file):
+    row = dict(s)
+    row.update(id=cid, kind=kind, test=test or "", margin="" if margin is None else repr(margin),
+               file=file, args=args_of(s, kind))
+    return [num(row[k]) if k not in ("id", "kind", "test", "file", "args", "margin") else row[k]
+            for k in COLUMNS]
+
+
+def main():
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    os.makedirs(os.path.join(OUT, "curve"))
+    os.makedirs(os.path.join(OUT, "replay"))
+    cases, mistakes = [], []
+
+    for cid, test, s, metrics in replay_cases():
+        lrs = torch_lrs(s, metrics)
+        if s["schedule"] == "plateau":
+            assert plateau_model(s, metrics) == lrs, cid       # the model is torch
+            margin = plateau_margin(s, metrics)
+            assert margin > 1e-5, (cid, margin)
+        else:
+            margin = None
+        file = f"replay/{cid}.csv"
+        write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"],
+                  [[e, repr(float(m)), repr(lr)] for e, (m, lr) in enumerate(zip(metrics, lrs))])
+        cases.append(case_row(cid, "replay", test, dict(s, epochs=len(metrics)), margin, file))
+        seen = [lrs]
+        for hint, seq in MISTAKES[s["schedule"]](s, metrics):
+            if seq is None or any(all(math.isclose(a, b, rel_tol=1e-9, abs_tol=0) for a, b in zip(seq, other))
+                   for other in seen[:1]):
+                continue        # this mistake does not show on this case
+            mistakes.append([cid, hint, " ".join("%.12g" % v for v in seq)])
+
+    for cid, test, s in curve_cases():
+        rows, metrics = curve(s)
+        margin = plateau_margin(s, metrics) if s["schedule"] == "plateau" else None
+        if test and margin is not None:
+            assert margin > 1e-5, (cid, margin)
+        header = ["epoch", "lr", "loss"] + (["val_loss"] if s["val_every"] > 1 else [])
+        file = f"curve/{cid}.csv"
+        write_csv(os.path.join(OUT, file), header,
+                  [[r[0]] + [repr(float(v)) for v in r[1:]] for r in rows])
+        cases.append(case_row(cid, "curve", test, s, margin, file))
+
+    write_csv(os.path.join(OUT, "cases.csv"), COLUMNS, cases)
+    write_csv(os.path.join(OUT, "mistakes.csv"), ["case", "hint", "lr"], mistakes)
+    write_csv(os.path.join(OUT, "meta.csv"), ["key", "value"], [
+        ["torch_package", torch_package()],
+        ["torch_version", torch.__version__],
+        ["cpu_capability", cpu_capability()],
+        ["num_threads", str(torch.get_num_threads())],
+        ["python", platform.python_version()],
+        ["machine", platform.machine()],
+        ["script", "tools/golden/lesson.py"],
+    ])
+    print(f"lesson golden: {len(cases)} cases, {len(mistakes)} mistake sequences -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
