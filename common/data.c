@@ -6,9 +6,15 @@
  */
 #include "data.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* Each float operation must round to float (SSE, NEON), not to x87's 80 bits. */
+#if FLT_EVAL_METHOD != 0
+#error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
+#endif
 
 /* linspace's scalar formula for index i: count up from start in the first
  * half, down from end in the second. The AVX2 build fused both products. */

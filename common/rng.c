@@ -13,8 +13,14 @@
  */
 #include "rng.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
+
+/* Each float operation must round to float (SSE, NEON), not to x87's 80 bits. */
+#if FLT_EVAL_METHOD != 0
+#error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* MT19937 engine                                                           */

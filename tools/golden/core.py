@@ -149,8 +149,13 @@ def randperm_rows():
         for n in [1, 2, 5, 10, 37, 200]:
             torch.manual_seed(seed)
             for i, v in enumerate(torch.randperm(n).tolist()):
-                rows.append(("fresh", seed, n, 0, i, v))
-    # The lesson's mini-batch order: data, model, then one randperm per epoch.
+                rows.append((seed, n, i, v))
+    return rows
+
+
+def randperm_lesson_rows():
+    """The lesson's mini-batch order: data, model, then one randperm per epoch."""
+    rows = []
     for seed, n in [(0, 200), (42, 37)]:
         torch.manual_seed(seed)
         X = torch.linspace(-1, 1, n).unsqueeze(1)
@@ -158,7 +163,7 @@ def randperm_rows():
         nn.Linear(1, 1)
         for call in range(3):
             for i, v in enumerate(torch.randperm(n).tolist()):
-                rows.append(("after_data_and_init", seed, n, call, i, v))
+                rows.append((seed, n, call, i, v))
     return rows
 
 
@@ -263,7 +268,8 @@ def main():
         write("randn.csv", ["seed", "n", "i", "value"], randn_rows()),
         write("normal.csv", ["seed", "mean", "std", "n", "i", "value"], normal_rows()),
         write("randn_sequence.csv", ["seed", "call", "n", "i", "value"], randn_sequence_rows()),
-        write("randperm.csv", ["case", "seed", "n", "call", "i", "value"], randperm_rows()),
+        write("randperm.csv", ["seed", "n", "i", "value"], randperm_rows()),
+        write("randperm_lesson.csv", ["seed", "n", "epoch", "i", "value"], randperm_lesson_rows()),
         write("linspace.csv", ["start", "end", "n", "i", "value"], linspace_rows()),
         write("data_linear.csv", ["seed", "n", "i", "x", "noise", "y"], linear_data),
         write("init_linear.csv", ["seed", "n", "weight", "bias"], linear_init),
