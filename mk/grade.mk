@@ -1,4 +1,63 @@
-# mk/grade.mk: placeholder, owned by its part of the kit.
-.PHONY: test-grade
+# mk/grade.mk: the instructor tools: batch grading, the student edition and
+# the Gradescope bundle, and their tests and benchmark.
+#
+#   make grade LESSON=3.2 SUBMISSIONS=DIR [JOBS=N] [STUDENT=name] [GRADING_SEED=...]
+#       grades every submission of DIR (one folder, .tar.gz or .zip per
+#       student) into build/grade/3.2/ (tools/grade/grade.py explains how)
+#   make dist-student LESSON=3.2   build/dist/learn-training-loop-3.2-student.tar.gz
+#   make gradescope LESSON=3.2     build/gradescope/3.2-autograder.zip
+#
+# Limits of every submission run, overridable: GRADE_CPU (s of CPU per
+# process), GRADE_WALL (s), GRADE_MEM (MiB of address space), GRADE_FSIZE
+# (MiB per file), GRADE_NPROC (processes), GRADE_OUTPUT (bytes of output),
+# GRADE_TEST_TIMEOUT (s per grader check; default: the grader's own).
+#
+# The tools run on Debian's /usr/bin/python3 with its standard library only.
+# The student edition ships this file without tools/grade: there the
+# instructor targets say so and stop.
+
+PYTHON3 := /usr/bin/python3
+GRADE_DIR := $(BUILD)/grade/$(LESSON)
+DIST_TARBALL := $(BUILD)/dist/learn-training-loop-$(LESSON)-student.tar.gz
+GRADESCOPE_ZIP := $(BUILD)/gradescope/$(LESSON)-autograder.zip
+SUBMISSIONS ?=
+STUDENT ?=
+GRADING_SEED ?=
+export GRADING_SEED GRADE_CPU GRADE_WALL GRADE_MEM GRADE_FSIZE GRADE_NPROC GRADE_OUTPUT GRADE_TEST_TIMEOUT
+
+.PHONY: grade dist-student gradescope test-grade bench-grade
+
+ifneq ($(wildcard tools/grade/grade.py),)
+
+grade:
+	@test -n "$(SUBMISSIONS)" || { echo 'grade: SUBMISSIONS=DIR is required (one folder, .tar.gz or .zip per student)' >&2; exit 2; }
+	$(Q)$(PYTHON3) tools/grade/grade.py --lesson $(LESSON) --submissions '$(SUBMISSIONS)' \
+	    --jobs $(JOBS) $(if $(STUDENT),--student '$(STUDENT)')
+
+dist-student:
+	$(call say,DIST,$(DIST_TARBALL))
+	$(Q)$(PYTHON3) tools/dist/pack.py --lesson $(LESSON) --out $(DIST_TARBALL)
+
+gradescope:
+	$(call say,ZIP,$(GRADESCOPE_ZIP))
+	$(Q)$(PYTHON3) tools/gradescope/bundle.py --lesson $(LESSON) --out $(GRADESCOPE_ZIP)
+
+# The generated class, the student edition and the Gradescope bundle, end to
+# end; appends "grade <passed> <failed>" to $(BUILD)/test-summary.txt.
 test-grade:
-	@echo "test-grade: nothing yet"
+	$(Q)$(PYTHON3) tests/grade/run_tests.py --lesson $(LESSON) --summary $(BUILD)/test-summary.txt
+
+# Throughput figures (no assertions): JOBS=1 and JOBS=2, and 100 submissions.
+bench-grade:
+	$(Q)$(PYTHON3) tests/grade/bench.py --lesson $(LESSON)
+
+else
+
+grade dist-student gradescope:
+	@echo 'make $@: an instructor tool; it is not part of the student edition of the kit' >&2
+	@exit 2
+
+test-grade bench-grade:
+	@echo '$@: instructor tools are not part of the student edition: nothing to run'
+
+endif

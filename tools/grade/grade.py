@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""grade.py: grade a folder of submissions into a gradebook and feedback.
+
+    make grade LESSON=3.2 SUBMISSIONS=DIR [JOBS=N] [STUDENT=name] [GRADING_SEED=...]
+    tools/grade/grade.py --lesson 3.2 --submissions DIR [--jobs N] [--student NAME]
+    tools/grade/grade.py --lesson 3.2 --single DIR --results FILE     (Gradescope)
+
+Writes build/grade/<L>/: gradebook.csv, summary.md/.html, histogram.svg and
+students/<name>/{results.json, feedback.md, feedback.html, plots/}. Scratch
+folders are build/grade/<L>/work/<name>/.
+
+A batch first builds and runs the reference solution's grader: the kit must
+give its own reference full marks before it marks anyone, and that run
+lists every check (so a submission that does not compile still gets a row
+with every check and a reason). Then the submissions are graded in parallel,
+each in its own scratch folder and sandbox (job.py, sandbox.py). A student
+whose file, kit and seed are unchanged since the last batch is not graded
+again; STUDENT=name grades that one student again, whatever changed.
+
+Python 3 standard library only (Debian's /usr/bin/python3).
+"""
+
+import argparse
+import concurrent.futures
+import fcntl
+import hashlib
+import json
+import os
+import pwd
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import intake  # noqa: E402
+import job  # noqa: E402
+import kit  # noqa: E402
+import report  # noqa: E402
+import results as res  # noqa: E402
+
+DEFAULT_LIMITS = {'cpu': 20, 'wall': 60, 'mem': 1024, 'fsize': 16, 'nproc': 64, 'output': 1024 * 1024}
+SLOT_USER = 'kitgrader{}'
+STATE_VERSION = 1
+
+
+def fail(message, code=2):
+    print(f'grade: {message}', file=sys.stderr)
+    sys.exit(code)
+
+
+def ensure_slot_users(count):
+    """As root, one unprivileged system user per parallel job (kitgrader1..N):
+    root ignores RLIMIT_NPROC, and a user of its own per job keeps one
+    student's processes from counting against another's."""
+    if os.geteuid() != 0:
+        return [None] * count
+    names = []
+    for slot in range(1, count + 1):
+        name = SLOT_USER.format(slot)
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            done = subprocess.run(['useradd', '--system', '--user-group', '--no-create-home',
+                                   '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name],
+                                  capture_output=True, text=True)
+            if done.returncode != 0 and 'already exists' not in done.stderr:
+                fail(f'cannot create the grading user {name}: {done.stderr.strip()}', 1)
+        names.append(name)
+    return names
+
+
+def read_state(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+class Batch:
+    def __init__(self, args):
+        self.lesson = args.lesson
+        self.out_dir = os.path.abspath(args.out or os.path.join(kit.ROOT, 'build', 'grade', args.lesson))
+        self.limits = dict(DEFAULT_LIMITS)
+        for name in self.limits:
+            value = os.environ.get(f'GRADE_{name.upper()}')
+            if value:
+                self.limits[name] = int(value)
+        self.test_timeout = os.environ.get('GRADE_TEST_TIMEOUT') or None
+        self.grading_seed = os.environ.get('GRADING_SEED') or None
+        lesson_vars = kit.lesson_vars(args.lesson)
+        self.required = lesson_vars.get('LESSON_REQUIRED', '').split()
+        self.bonus = lesson_vars.get('LESSON_BONUS', '').split()
+        self.groups = self.required + self.bonus
+        self.jobs = max(1, args.jobs)
+        self.settings = {'limits': self.limits, 'test_timeout': self.test_timeout,
+                         'state': STATE_VERSION}
+
+    # ---- the reference run ------------------------------------------------
+    def reference(self, kit_digest, slot_user):
+        """Build and run the reference solution's grader (cached by kit hash)."""
+        solutions = os.path.join(kit.ROOT, 'solutions', self.lesson)
+        if not os.path.isdir(solutions):
+            fail(f'solutions/{self.lesson} is missing: `make grade` needs the instructor kit')
+        folder = os.path.join(self.out_dir, 'reference')
+        state_path = os.path.join(folder, 'state.json')
+        key = kit.submission_key(b'reference', kit_digest, self.grading_seed, self.settings)
+        state = read_state(state_path)
+        if state and state.get('key') == key:
+            return state['tests']
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+        build = subprocess.run(kit.make_grader_command(self.lesson, solutions, os.path.join(folder, 'bin')),
+                               env=kit.make_environment(), capture_output=True, text=True)
+        if build.returncode != 0:
+            fail(f'the reference grader does not build:\n{build.stdout}{build.stderr}', 1)
+        ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
+                          [], self.groups, self.bonus, self.test_timeout)
+        run_dir = os.path.join(folder, 'run')
+        logs = os.path.join(folder, 'logs')
+        os.makedirs(logs)
+        job._fresh_dir(run_dir, pwd.getpwnam(slot_user) if slot_user else None)
+        grader = os.path.join(folder, 'bin', 'grader')
+        argv = [grader, '--json', os.path.join(run_dir, 'results.json'), '--plots', os.path.join(run_dir, 'plots')]
+        if self.test_timeout:
+            argv += ['--timeout', str(self.test_timeout)]
+        verdict, text = job.sandboxed(argv, cwd=run_dir, logs=logs, step='grade', limits=self.limits,
+                                      user=slot_user, env=job.run_environment(run_dir, self.grading_seed))
+        try:
+            loaded = res.load_grader_results(os.path.join(run_dir, 'results.json'), self.groups, self.bonus)
+        except res.BadResults as bad:
+            fail(f'the reference grader gave no results ({bad}); its output:\n{text[-3000:]}', 1)
+        ctx.reference_tests = loaded['tests']
+        lost = [t['name'] for t in loaded['tests'] if t['status'] != 'passed']
+        if lost or verdict['exit'] != 0:
+            fail(f'the kit\'s reference solution does not pass its own graders '
+                 f'(exit {verdict["exit"]}; failing: {", ".join(lost) or "none"}): fix the kit first', 1)
+        ungrouped = [t['name'] for t in loaded['tests'] if t['extra_data']['group'] is None]
+        if ungrouped:
+            fail(f'checks that belong to no group of lesson.mk ({", ".join(self.groups)}): '
+                 f'{", ".join(ungrouped[:5])}', 1)
+        res.write_json(state_path, {'key': key, 'tests': loaded['tests']})
+        return loaded['tests']
+
+    # ---- one student --------------------------------------------------------
+    def grade_one(self, ctx, student, path, slots, force):
+        student_dir = os.path.join(self.out_dir, 'students', student)
+        state_path = os.path.join(student_dir, 'state.json')
+        try:
+            data = intake.take_student_file(path, ctx.wanted)
+            refusal = None
+            key_bytes = data
+        except intake.Refused as refused:
+            data, refusal = None, refused
+            key_bytes = f'refused:{refused.status}:{refused.reason}'.encode()
+        key = kit.submission_key(key_bytes, ctx.kit_digest, self.grading_seed, self.settings)
+        state = read_state(state_path)
+        if not force and state and state.get('key') == key and \
+                os.path.exists(os.path.join(student_dir, 'results.json')):
+            return state, False
+        slot = slots.get()
+        try:
+            shutil.rmtree(student_dir, ignore_errors=True)
+            os.makedirs(student_dir)
+            if refusal is not None:
+                outcome = job.grade_submission(ctx, student, path, slot, data=None)
+            else:
+                outcome = job.grade_submission(ctx, student, path, slot, data=data)
+        finally:
+            slots.put(slot)
+        results, details = outcome
+        res.write_json(os.path.join(student_dir, 'results.json'), results)
+        scores = res.group_scores(results, self.groups)
+        html_error = report.write_feedback(student_dir, self.lesson, student, results, details,
+                                           self.groups, scores, self.bonus)
+        state = {'key': key, 'student': student, 'status': results['extra_data']['status'],
+                 'score': results['score'], 'max_score': results['max_score'],
+                 'groups': scores, 'seconds': results['extra_data']['seconds'],
+                 'sha256': hashlib.sha256(data).hexdigest() if data else None,
+                 'feedback_html_error': html_error}
+        res.write_json(state_path, state)
+        return state, True
+
+    # ---- the batch ------------------------------------------------------------
+    def run(self, submissions_dir, only_student=None):
+        if not os.path.isdir(submissions_dir):
+            fail(f'SUBMISSIONS={submissions_dir} is not a folder')
+        os.makedirs(self.out_dir, exist_ok=True)
+        lock = open(os.path.join(self.out_dir, '.lock'), 'w')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fail(f'another `make grade` is writing {self.out_dir}; wait for it')
+        entries, problems = intake.list_submissions(submissions_dir)
+        for problem in problems:
+            print(f'grade: skipped {problem}', file=sys.stderr)
+        if only_student is not None:
+            if only_student not in dict(entries):
+                fail(f'STUDENT={only_student}: no such submission in {submissions_dir} '
+                     f'(there are {len(entries)}: {", ".join(s for s, _ in entries[:8])}...)')
+        if not entries:
+            fail(f'no submissions in {submissions_dir} (one folder, .tar.gz or .zip per student)')
+
+        users = ensure_slot_users(self.jobs)
+        kit_digest = kit.inputs_digest(self.lesson)
+        reference_tests = self.reference(kit_digest, users[0])
+        ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
+                          reference_tests, self.groups, self.bonus, self.test_timeout)
+        slots = queue.Queue()
+        for user in users:
+            slots.put(user)
+
+        todo = entries if only_student is None else [(s, p) for s, p in entries if s == only_student]
+        started = time.monotonic()
+        done = graded = 0
+        states = {}
+        print_lock = threading.Lock()
+        print(f'grade: {len(todo)} submission(s) of lesson {self.lesson}, {self.jobs} job(s), '
+              f'limits: {self.limits["cpu"]} s CPU, {self.limits["wall"]} s wall, '
+              f'{self.limits["mem"]} MiB, {self.limits["nproc"]} processes, '
+              f'{self.limits["output"] // 1024} KiB output'
+              + (', as ' + ', '.join(users) if users[0] else ', as this user (not root)'), flush=True)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = {pool.submit(self.grade_one, ctx, student, path, slots, only_student is not None): student
+                       for student, path in todo}
+            for future in concurrent.futures.as_completed(futures):
+                student = futures[future]
+                try:
+                    state, fresh = future.result()
+                except Exception as error:  # a bug of ours: say it, keep going
+                    state, fresh = {'student': student, 'status': 'grader-error', 'score': 0,
+                                    'max_score': 0, 'groups': {}, 'error': repr(error)}, True
+                states[student] = state
+                done += 1
+                graded += fresh
+                elapsed = time.monotonic() - started
+                with print_lock:
+                    print(f'grade: [{done:>{len(str(len(todo)))}}/{len(todo)}] {student:<24} '
+                          f'{state["status"]:<13} {report._num(state["score"]):>5}/{report._num(state["max_score"])}'
+                          f'{"" if fresh else "  (unchanged, not regraded)"} | {elapsed:.1f} s elapsed, '
+                          f'{done / elapsed * 60 if elapsed > 0 else 0:.1f}/min', flush=True)
+        elapsed = time.monotonic() - started
+        self.write_class_outputs(entries, states, elapsed)
+        print(f'grade: {done} done, {graded} graded, {done - graded} unchanged, in {elapsed:.1f} s '
+              f'-> {os.path.relpath(self.out_dir, os.getcwd())}/gradebook.csv', flush=True)
+        return 0
+
+    def write_class_outputs(self, entries, states, seconds):
+        rows, all_results = [], {}
+        for student, _ in entries:
+            state = states.get(student) or read_state(
+                os.path.join(self.out_dir, 'students', student, 'state.json'))
+            if state is None:
+                continue
+            for group in self.groups:
+                state['groups'].setdefault(group, (0, 0))
+            rows.append(state)
+            try:
+                with open(os.path.join(self.out_dir, 'students', student, 'results.json')) as f:
+                    all_results[student] = json.load(f)
+            except (OSError, ValueError):
+                pass
+        report.write_gradebook(os.path.join(self.out_dir, 'gradebook.csv'), rows, self.groups)
+        error = report.write_summary(self.out_dir, self.lesson, rows, self.groups, self.bonus,
+                                     all_results, seconds)
+        if error:
+            print(f'grade: summary.html not written: {error}', file=sys.stderr)
+
+
+def single(args):
+    """Gradescope: one submission folder, one results.json, always written."""
+    try:
+        batch = Batch(args)
+        os.makedirs(batch.out_dir, exist_ok=True)
+        users = ensure_slot_users(1)
+        kit_digest = kit.inputs_digest(args.lesson)
+        reference_tests = batch.reference(kit_digest, users[0])
+        ctx = job.Context(args.lesson, batch.out_dir, batch.limits, batch.grading_seed, kit_digest,
+                          reference_tests, batch.groups, batch.bonus, batch.test_timeout)
+        results, _ = job.grade_submission(ctx, 'submission', args.single, users[0])
+    except BaseException as error:  # the JSON is written whatever happened
+        results = res.make_results([], 'grader-error',
+                                   f'The autograder itself failed ({error!r}); please tell your instructor.', {})
+        res.write_json(args.results, results)
+        raise
+    res.write_json(args.results, results)
+    print(f'grade: {results["extra_data"]["status"]} {report._num(results["score"])}/'
+          f'{report._num(results["max_score"])} -> {args.results}')
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description='Grade submissions with the kit\'s graders.')
+    parser.add_argument('--lesson', required=True)
+    parser.add_argument('--submissions')
+    parser.add_argument('--student')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
+    parser.add_argument('--out')
+    parser.add_argument('--single', help='grade one submission folder (Gradescope)')
+    parser.add_argument('--results', help='with --single: where results.json goes')
+    args = parser.parse_args()
+    if args.single:
+        if not args.results:
+            fail('--single needs --results FILE')
+        return single(args)
+    if not args.submissions:
+        fail('SUBMISSIONS=DIR is required: a folder with one folder, .tar.gz or .zip per student')
+    return Batch(args).run(args.submissions, args.student or None)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""job.py: grade one submission, from its file to its results.json.
+
+The steps, each in the student's scratch folder build/grade/<L>/work/<student>:
+
+  1. take the student file (intake.py: folder or archive, safely);
+  2. scan its #includes with the preprocessor, as the unprivileged user: a
+     file may include system headers and the kit's own headers, nothing else
+     (including solutions/ or the graders' sources would be cheating; an
+     include of /etc/shadow would print it in the compiler's errors);
+  3. build its grader against the pristine kit (`make grader`, the lesson's
+     contract), under limits;
+  4. run the grader as the unprivileged user, under limits;
+  5. if the run ended abnormally (crash, hang, flood), run the grader once
+     per check group (`--only`) so the schedulers that work still earn
+     their points, within one more wall-clock budget;
+  6. results.json (results.py), with a reason for every lost point.
+
+Nothing the student's code wrote is trusted further than its results file:
+logs and verdicts live in a folder it cannot write, files are opened without
+following links, images are copied only if they are plain files.
+"""
+
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import intake
+import kit
+import results as res
+
+SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sandbox.py')
+SIGNAL_NAMES = {signal.SIGSEGV: 'SIGSEGV, a segmentation fault (bad pointer or array index)',
+                signal.SIGABRT: 'SIGABRT (abort() or a failed assert)',
+                signal.SIGFPE: 'SIGFPE (an integer division by zero)',
+                signal.SIGBUS: 'SIGBUS (a bad memory access)',
+                signal.SIGILL: 'SIGILL (an illegal instruction)',
+                signal.SIGKILL: 'SIGKILL',
+                signal.SIGXCPU: 'SIGXCPU (CPU time limit)',
+                signal.SIGXFSZ: 'SIGXFSZ (file size limit)'}
+IMAGE_SUFFIXES = ('.png', '.svg')
+
+
+class Context:
+    """What every job of a batch shares (read-only while jobs run)."""
+
+    def __init__(self, lesson, out_dir, limits, grading_seed, kit_digest, reference_tests,
+                 groups, bonus_groups, test_timeout=None):
+        self.lesson = lesson
+        self.out_dir = out_dir
+        self.limits = limits                  # dict: cpu wall mem fsize nproc output
+        self.grading_seed = grading_seed
+        self.kit_digest = kit_digest
+        self.reference_tests = reference_tests
+        self.groups = groups
+        self.bonus_groups = bonus_groups
+        self.test_timeout = test_timeout
+        self.wanted = kit.student_file(lesson)
+        self.as_root = os.geteuid() == 0
+
+
+def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None):
+    """Run command through sandbox.py; returns (verdict dict, captured text)."""
+    verdict_path = os.path.join(logs, f'{step}.verdict.json')
+    output_path = os.path.join(logs, f'{step}.log')
+    argv = [sys.executable, SANDBOX, '--verdict', verdict_path, '--output', output_path,
+            '--cwd', cwd, '--cpu', str(limits['cpu']), '--wall', str(limits['wall']),
+            '--mem', str(limits['mem']), '--fsize', str(limits['fsize']),
+            '--nproc', str(limits['nproc']), '--out-cap', str(limits['output'])]
+    if user:
+        argv += ['--user', user]
+    argv += ['--', *command]
+    helper = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=limits['wall'] + 60)
+    try:
+        with open(verdict_path) as f:
+            verdict = json.load(f)
+    except (OSError, ValueError):
+        raise RuntimeError(f'sandbox failed for {step}: {helper.stdout.decode(errors="replace")}')
+    with open(output_path, 'rb') as f:
+        text = f.read().decode('utf-8', errors='replace')
+    return verdict, text
+
+
+def run_environment(run_dir, grading_seed=None):
+    """The grader's whole environment: nothing of the instructor's shell leaks in."""
+    env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': run_dir, 'TMPDIR': run_dir,
+           'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8'}
+    if grading_seed:
+        env['GRADING_SEED'] = grading_seed
+    if os.environ.get('KIT_GOLDEN_DIR'):
+        env['KIT_GOLDEN_DIR'] = os.environ['KIT_GOLDEN_DIR']
+    return env
+
+
+def abnormal_reason(verdict, limits, what='the grader'):
+    """Why a sandboxed run did not end normally, in words for a student; None if it did."""
+    if verdict['output_limit']:
+        return (f'{what} printed more than {limits["output"] // 1024} KiB and was stopped '
+                f'(a print in a loop?)', 'output-limit')
+    if verdict['timeout']:
+        return f'{what} did not finish within {limits["wall"]:g} s (an endless loop?)', 'timeout'
+    if verdict['cpu_limit']:
+        return f'{what} used more than {limits["cpu"]} s of CPU time (an endless loop?)', 'timeout'
+    if verdict['signal'] is not None:
+        name = SIGNAL_NAMES.get(verdict['signal'], f'signal {verdict["signal"]}')
+        return f'{what} was killed by {name}', 'crashed'
+    return None
+
+
+def _allowed_include(path, kit_root, lesson, submission):
+    real = os.path.realpath(path)
+    if real == os.path.realpath(submission):
+        return True
+    if real.startswith('/usr/'):
+        return True
+    for folder in ('common', os.path.join('lessons', lesson)):
+        if real.startswith(os.path.join(kit_root, folder) + '/') and real.endswith('.h'):
+            return True
+    return not os.path.lexists(real)  # a missing header: the compiler will say so
+
+
+def scan_includes(ctx, submission, logs, user, env):
+    """[forbidden paths] the student's file includes, [] when it is clean."""
+    with open(submission, 'rb') as f:
+        source = f.read().decode('utf-8', errors='replace')
+    if re.search(r'incbin', source, re.IGNORECASE):
+        return ['.incbin (embedding a file with the assembler)']
+    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 30), mem=max(ctx.limits['mem'], 1024))
+    command = ['cc', '-std=c11', '-M', '-MG', '-Icommon', f'-Ilessons/{ctx.lesson}', submission]
+    verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='scan', limits=limits,
+                              user=user, env=env)
+    if verdict['exit'] != 0:
+        return ['a file the grader may not read'] if 'Permission denied' in text else []
+    paths = text.replace('\\\n', ' ').split(':', 1)[-1].split()
+    return [path for path in paths
+            if not _allowed_include(os.path.join(kit.ROOT, path), kit.ROOT, ctx.lesson, submission)]
+
+
+def _clean_compiler_text(text, submission_dir):
+    """Compiler messages as the student would see them locally."""
+    text = text.replace(submission_dir + '/', '').replace(os.path.relpath(submission_dir, kit.ROOT) + '/', '')
+    lines = [line for line in text.splitlines() if not line.startswith(('make:', 'make['))]
+    if len(lines) > 80:
+        lines = lines[:80] + [f'... ({len(lines) - 80} more lines)']
+    return '\n'.join(lines)
+
+
+def copy_images(source_dir, target_dir):
+    """Plain image files only: the student's code could have left links there."""
+    copied = []
+    if not os.path.isdir(source_dir) or os.path.islink(source_dir):
+        return copied
+    os.makedirs(target_dir, exist_ok=True)
+    for name in sorted(os.listdir(source_dir)):
+        if not name.endswith(IMAGE_SUFFIXES) or not re.match(r'^[\w.+-]+$', name):
+            continue
+        path = os.path.join(source_dir, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(fd, 'rb') as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                continue
+            data = f.read(8 * 1024 * 1024)
+        with open(os.path.join(target_dir, name), 'wb') as out:
+            out.write(data)
+        copied.append(name)
+    return copied
+
+
+def _fresh_dir(path, owner=None):
+    if os.path.lexists(path):
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+    os.makedirs(path)
+    if owner is not None:
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+
+
+def grade_submission(ctx, student, path, slot_user, data=None):
+    """Grade one submission; returns (results dict, details dict for feedback)."""
+    started = time.monotonic()
+    work = os.path.join(ctx.out_dir, 'work', student)
+    logs = os.path.join(work, 'logs')
+    submission_dir = os.path.join(work, 'submission')
+    run_dir = os.path.join(work, 'run')
+    owner = pwd.getpwnam(slot_user) if slot_user else None
+    details = {'student': student, 'compiler': '', 'forbidden': [], 'plots': [], 'verdicts': {}}
+    for folder in (logs, submission_dir, os.path.join(work, 'bin')):
+        _fresh_dir(folder)
+    _fresh_dir(run_dir, owner)
+
+    def finish(tests, status, output):
+        extra = {'student': student, 'seconds': round(time.monotonic() - started, 2),
+                 'network_isolated': details.get('network_isolated')}
+        return res.make_results(tests, status, output, extra), details
+
+    if data is None:
+        try:
+            data = intake.take_student_file(path, ctx.wanted)
+        except intake.Refused as refused:
+            return finish(res.not_graded(ctx.reference_tests, refused.reason), refused.status,
+                          refused.reason)
+    submission = os.path.join(submission_dir, ctx.wanted)
+    with open(submission, 'wb') as f:
+        f.write(data)
+    os.chmod(submission, 0o644)
+
+    scan_env = run_environment(run_dir)
+    forbidden = scan_includes(ctx, submission, logs, slot_user, scan_env)
+    if forbidden:
+        details['forbidden'] = forbidden
+        reason = f'{ctx.wanted} includes {", ".join(forbidden)}; only system headers and the kit\'s headers are allowed'
+        return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
+
+    build_limits = dict(ctx.limits, cpu=max(ctx.limits['cpu'], 60), wall=max(ctx.limits['wall'], 120),
+                        mem=max(ctx.limits['mem'], 2048), nproc=max(ctx.limits['nproc'], 64))
+    command = kit.make_grader_command(ctx.lesson, submission_dir, os.path.join(work, 'bin'))
+    verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='compile',
+                              limits=build_limits, env=kit.make_environment())
+    details['verdicts']['compile'] = verdict
+    grader = os.path.join(work, 'bin', 'grader')
+    if verdict['exit'] != 0 or not os.path.exists(grader):
+        details['compiler'] = _clean_compiler_text(text, submission_dir)
+        why = abnormal_reason(verdict, build_limits, 'the compiler')
+        reason = why[0] if why else f'{ctx.wanted} does not compile'
+        return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
+
+    env = run_environment(run_dir, ctx.grading_seed)
+
+    def run_grader(step, json_name, only=None, limits=ctx.limits):
+        argv = [grader, '--json', os.path.join(run_dir, json_name), '--plots', os.path.join(run_dir, 'plots')]
+        if only:
+            argv += ['--only', only]
+        if ctx.test_timeout:
+            argv += ['--timeout', str(ctx.test_timeout)]
+        verdict, text = sandboxed(argv, cwd=run_dir, logs=logs, step=step, limits=limits,
+                                  user=slot_user, env=env)
+        details['verdicts'][step] = verdict
+        details['network_isolated'] = verdict.get('network_isolated')
+        why = abnormal_reason(verdict, limits)
+        if why is None:
+            try:
+                loaded = res.load_grader_results(os.path.join(run_dir, json_name), ctx.groups,
+                                                 ctx.bonus_groups)
+                return loaded, None, text
+            except res.BadResults as bad:
+                code = verdict['exit']
+                why = (f'the grader exited with status {code} before writing its results '
+                       f'({bad}; does your code call exit()?)', 'crashed')
+        return None, why, text
+
+    loaded, why, text = run_grader('grade', 'results.json')
+    details['stdout'] = text
+    if why is None:
+        tests = loaded['tests']
+        passed = all(t['status'] == 'passed' for t in tests if not t['extra_data'].get('bonus'))
+        status = 'ok' if passed and verdict_ok(details['verdicts']['grade']) else 'failed'
+        output = loaded['output']
+    else:
+        reason, status = why
+        tests, output = salvage(ctx, run_grader, reason)
+    details['plots'] = copy_images(os.path.join(run_dir, 'plots'),
+                                   os.path.join(ctx.out_dir, 'students', student, 'plots'))
+    return finish(tests, status, output)
+
+
+def verdict_ok(verdict):
+    return verdict['exit'] == 0
+
+
+def salvage(ctx, run_grader, reason):
+    """After an abnormal full run: one run per group, within one more wall budget."""
+    budget = float(ctx.limits['wall'])
+    tests = []
+    notes = [f'Stopped: {reason}. Each scheduler was then graded on its own:']
+    for group in ctx.groups:
+        if budget < 1:
+            why_group = 'not graded: the time for re-grading one scheduler at a time ran out'
+            tests += res.not_graded(ctx.reference_tests, why_group, only_group=group)
+            notes.append(f'  {group}: {why_group}')
+            continue
+        limits = dict(ctx.limits, wall=budget)
+        began = time.monotonic()
+        loaded, why, _ = run_grader(f'only-{group}', f'only-{group}.json', only=group, limits=limits)
+        budget -= time.monotonic() - began
+        mine = [t for t in loaded['tests'] if t['extra_data'].get('group') == group] if loaded else []
+        if why is None and mine:
+            tests += mine
+            notes.append(f'  {group}: graded')
+        else:
+            text = why[0] if why else 'the grader reported no check for it'
+            tests += res.not_graded(ctx.reference_tests, f'while grading {group}, {text}', only_group=group)
+            notes.append(f'  {group}: {text}')
+    return tests, '\n'.join(notes)

@@ -1,0 +1,87 @@
+"""kit.py: what the batch grader needs to know about the kit it grades with.
+
+The kit is the repository this file lives in. Everything here reads it and
+never writes it: the lesson's declarations (lessons/<L>/lesson.mk), the hash
+of every file that goes into a grader binary (so that an unchanged
+submission graded by an unchanged kit is not graded again), and the one make
+command that builds a grader for a submission (the lesson's contract).
+"""
+
+import hashlib
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# What goes into a grader or its verdict: change any of it and every
+# submission is graded again. build/ and the class fixtures are not inputs.
+GRADER_INPUTS = ['Makefile', 'mk', 'common', 'lessons/{L}', 'solutions/{L}', 'tests/{L}',
+                 'tests/golden', 'tests/common', 'tools/grade']
+NOT_INPUTS = ('mutants', 'variants', '__pycache__')
+
+
+def lesson_vars(lesson):
+    """The plain `NAME := value` lines of lessons/<L>/lesson.mk, as a dict."""
+    values = {}
+    path = os.path.join(ROOT, 'lessons', lesson, 'lesson.mk')
+    with open(path) as f:
+        for line in f:
+            match = re.match(r'^([A-Z_]+)\s*:?=\s*(.*?)\s*$', line)
+            if match:
+                values[match.group(1)] = match.group(2)
+    return values
+
+
+def student_file(lesson):
+    """The one file a student submits (STUDENT_FILES in lesson.mk)."""
+    files = lesson_vars(lesson).get('STUDENT_FILES', '').split()
+    if len(files) != 1:
+        raise SystemExit(f'grade: lessons/{lesson}/lesson.mk must name exactly one STUDENT_FILES '
+                         f'(it names {files or "none"})')
+    return files[0]
+
+
+def inputs_digest(lesson):
+    """sha256 over the path and bytes of every grader input, in a fixed order."""
+    digest = hashlib.sha256()
+    for pattern in GRADER_INPUTS:
+        top = os.path.join(ROOT, pattern.format(L=lesson))
+        paths = []
+        if os.path.isfile(top):
+            paths = [top]
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d not in NOT_INPUTS)
+            paths += [os.path.join(folder, name) for name in sorted(files)
+                      if not name.endswith('.pyc')]
+        for path in paths:
+            digest.update(os.path.relpath(path, ROOT).encode() + b'\0')
+            with open(path, 'rb') as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+    return digest.hexdigest()
+
+
+def submission_key(student_bytes, kit_digest, grading_seed, settings):
+    """What decides a grade: the student's file, the kit, the secret seed and
+    the limits. The seed is hashed, never stored."""
+    digest = hashlib.sha256()
+    for part in (student_bytes, kit_digest.encode(), (grading_seed or '').encode(),
+                 repr(sorted(settings.items())).encode()):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def make_grader_command(lesson, submission_dir, grader_out, edition='instructor'):
+    """The lesson's contract: build the grader of SUBMISSION into GRADER_OUT."""
+    return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader', f'LESSON={lesson}',
+            f'SUBMISSION={os.path.relpath(submission_dir, ROOT)}',
+            f'GRADER_OUT={os.path.abspath(grader_out)}', f'EDITION={edition}']
+
+
+def make_environment():
+    """The environment for the make that builds a grader: ours, minus the
+    outer make's jobserver (its pipe is not ours to use) and any SANITIZE
+    (graders for marks are the optimised build)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'SANITIZE')}
+    env['LC_ALL'] = 'C'
+    return env
