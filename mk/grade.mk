@@ -3,7 +3,8 @@
 #
 #   make grade LESSON=3.2 SUBMISSIONS=DIR [JOBS=N] [STUDENT=name] [GRADING_SEED=...]
 #       grades every submission of DIR (one folder, .tar.gz or .zip per
-#       student) into build/grade/3.2/ (tools/grade/grade.py explains how)
+#       student) into build/grade/3.2/, or GRADE_OUT=DIR (tools/grade/grade.py
+#       explains how)
 #   make dist-student LESSON=3.2   build/dist/learn-training-loop-3.2-student.tar.gz
 #   make gradescope LESSON=3.2     build/gradescope/3.2-autograder.zip
 #
@@ -17,7 +18,7 @@
 # instructor targets say so and stop.
 
 PYTHON3 := /usr/bin/python3
-GRADE_DIR := $(BUILD)/grade/$(LESSON)
+GRADE_OUT ?= $(BUILD)/grade/$(LESSON)
 DIST_TARBALL := $(BUILD)/dist/learn-training-loop-$(LESSON)-student.tar.gz
 GRADESCOPE_ZIP := $(BUILD)/gradescope/$(LESSON)-autograder.zip
 SUBMISSIONS ?=
@@ -32,7 +33,7 @@ ifneq ($(wildcard tools/grade/grade.py),)
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo 'grade: SUBMISSIONS=DIR is required (one folder, .tar.gz or .zip per student)' >&2; exit 2; }
 	$(Q)$(PYTHON3) tools/grade/grade.py --lesson $(LESSON) --submissions '$(SUBMISSIONS)' \
-	    --jobs $(JOBS) $(if $(STUDENT),--student '$(STUDENT)')
+	    --jobs $(JOBS) --out '$(GRADE_OUT)' $(if $(STUDENT),--student '$(STUDENT)')
 
 dist-student:
 	$(call say,DIST,$(DIST_TARBALL))

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # nothing written into the kit's source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import intake  # noqa: E402
 import job  # noqa: E402

@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+"""run_tests.py: the tests of the instructor tools (make test-grade).
+
+End to end, on a generated class (make_class.py):
+  * `make grade` grades it; every row's status and score are what the
+    submission deserves; every results.json is valid Gradescope JSON whose
+    score is the sum of its tests and whose lost points all carry a reason;
+    every feedback.html is self-contained; the batch stayed inside its limits
+    (no process left, nothing written outside its folder, the kit untouched);
+  * a second `make grade` grades nothing; STUDENT=name grades one;
+  * `make dist-student`: deterministic, no answers in it, and its own
+    `make check` fails on the stubs and passes with the reference dropped in;
+  * `make gradescope`: deterministic, and its run_autograder, pointed at a
+    scratch /autograder, writes valid results for a correct, a buggy and a
+    crashing submission.
+Prints "grade: N passed, M failed" and appends "grade N M" to the summary file.
+"""
+
+import argparse
+import csv
+import glob
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+sys.dont_write_bytecode = True
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = '/usr/bin/python3'
+# Small limits keep the faults cheap: a hang costs GRADE_WALL seconds twice.
+TEST_LIMITS = {'GRADE_WALL': '10', 'GRADE_CPU': '5', 'GRADE_TEST_TIMEOUT': '1'}
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f'FAIL {name}' + (f': {detail}' if detail else ''), flush=True)
+        return ok
+
+
+def sha256(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def make(*targets, env=None, cwd=ROOT, timeout=900):
+    environment = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}
+    environment.update(env or {})
+    started = time.monotonic()
+    done = subprocess.run(['make', '--no-print-directory', *targets], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+def grading_processes():
+    """Processes still running as a kitgrader user (there must be none)."""
+    uids = {u.pw_uid for u in pwd.getpwall() if u.pw_name.startswith('kitgrader')}
+    left = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                if os.stat(f'/proc/{entry}').st_uid in uids:
+                    left.append(entry)
+            except OSError:
+                pass
+    return left
+
+
+def read_gradebook(path):
+    with open(path, newline='') as f:
+        return list(csv.DictReader(f))
+
+
+def check_results_json(t, student, path, groups):
+    """Gradescope shape, score = sum of tests, a reason for every lost point."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as error:
+        t.check(f'{student}: results.json readable', False, str(error))
+        return None
+    tests = data.get('tests', [])
+    t.check(f'{student}: results.json has tests', bool(tests))
+    fields_ok = all(isinstance(x.get('name'), str) and isinstance(x.get('score'), (int, float))
+                    and isinstance(x.get('max_score'), (int, float)) and x.get('status') in ('passed', 'failed')
+                    and isinstance(x.get('output'), str) and x.get('visibility') in
+                    ('visible', 'hidden', 'after_due_date', 'after_published') for x in tests)
+    t.check(f'{student}: every test has name, score, max_score, status, output, visibility', fields_ok)
+    t.check(f'{student}: score is the sum of the tests',
+            abs(data.get('score', -1) - sum(x.get('score', 0) for x in tests)) < 1e-9,
+            f'{data.get("score")} vs {sum(x.get("score", 0) for x in tests)}')
+    unexplained = [x['name'] for x in tests if x.get('score', 0) < x.get('max_score', 0)
+                   and not x.get('output', '').strip()]
+    t.check(f'{student}: every lost point has a reason', not unexplained, ', '.join(unexplained[:3]))
+    return data
+
+
+def check_class(t, rows, expected, group_max, groups):
+    by_student = {row['student']: row for row in rows}
+    t.check('gradebook: one row per student', sorted(by_student) == sorted(expected),
+            f'missing {sorted(set(expected) - set(by_student))}, extra {sorted(set(by_student) - set(expected))}')
+    t.check('gradebook: sorted by student', [r['student'] for r in rows] == sorted(r['student'] for r in rows))
+    required_max = sum(group_max[g] for g in groups['required'])
+    for student, want in sorted(expected.items()):
+        row = by_student.get(student)
+        if row is None:
+            continue
+        scores = {g: float(row[g]) for g in groups['all']}
+        total = float(row['total'])
+        t.check(f'{student}: status {want["status"]}', row['status'] == want['status'],
+                f'got {row["status"]} ({total:g}/{row["max"]})')
+        t.check(f'{student}: max is the kit\'s', float(row['max']) == required_max, row['max'])
+        t.check(f'{student}: total is the sum of its groups', abs(total - sum(scores.values())) < 1e-9)
+        pattern = want['score']
+        if pattern == 'full':
+            ok = all(scores[g] == group_max[g] for g in groups['all'])
+        elif pattern == 'zero':
+            ok = total == 0
+        elif pattern == 'below-full':
+            ok = total < required_max and any(scores[g] < group_max[g] for g in groups['required'])
+        elif pattern == 'all-but':
+            ok = scores[want['group']] == 0 and all(
+                scores[g] == group_max[g] for g in groups['all'] if g != want['group'])
+        elif pattern == 'same-as':
+            other = by_student.get(want['as'], {})
+            ok = all(row[g] == other.get(g) for g in groups['all'])
+        else:
+            ok = False
+        t.check(f'{student}: score pattern {pattern}{" " + want.get("group", "") if pattern == "all-but" else ""}',
+                ok, ' '.join(f'{g}={scores[g]:g}/{group_max[g]:g}' for g in groups['all']))
+
+
+def check_feedback(t, out, student, data):
+    folder = os.path.join(out, 'students', student)
+    md, html = os.path.join(folder, 'feedback.md'), os.path.join(folder, 'feedback.html')
+    if not t.check(f'{student}: feedback.md and feedback.html', os.path.exists(md) and os.path.exists(html)):
+        return
+    with open(md) as f:
+        text = f.read()
+    with open(html) as f:
+        page = f.read()
+    t.check(f'{student}: feedback has the score table', '| **total** |' in text)
+    lost = [x for x in data['tests'] if x['score'] < x['max_score']]
+    t.check(f'{student}: feedback names every lost check', all(x['name'] in text for x in lost))
+    external = re.findall(r'<img[^>]+src="(?!data:)', page)
+    t.check(f'{student}: feedback.html is self-contained', not external, str(external[:2]))
+    plots = glob.glob(os.path.join(folder, 'plots', '*'))
+    if plots:
+        t.check(f'{student}: feedback.html embeds its plots', 'data:image' in page)
+
+
+def test_batch(t, lesson, work):
+    submissions = os.path.join(work, 'submissions')
+    out = os.path.join(work, 'out')
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([PYTHON, os.path.join(ROOT, 'tests', 'grade', 'make_class.py'), '--lesson', lesson,
+                    '--out', submissions], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(work, 'expected.json')) as f:
+        expected = json.load(f)
+    stub_before = sha256(os.path.join(ROOT, 'lessons', lesson, 'schedulers.c'))
+    for leftover in glob.glob('/tmp/kit-grade-escape-test*'):
+        os.unlink(leftover)
+
+    env = dict(TEST_LIMITS, GRADE_OUT=out)
+    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env)
+    with open(os.path.join(work, 'grade-1.log'), 'w') as f:
+        f.write(log)
+    print(f'test-grade: first batch of {len(expected)} submissions: {seconds:.1f} s (JOBS=2)', flush=True)
+    if not t.check('make grade exits 0', code == 0, log[-2000:]):
+        return
+    t.check('progress lines say done/total, elapsed and rate',
+            re.search(r'\[\s*\d+/\d+\].*s elapsed, [\d.]+/min', log) is not None)
+
+    with open(os.path.join(out, 'reference', 'state.json')) as f:
+        reference_tests = json.load(f)['tests']
+    group_max = {}
+    for test in reference_tests:
+        group_max[test['extra_data']['group']] = group_max.get(test['extra_data']['group'], 0) + test['max_score']
+    rows = read_gradebook(os.path.join(out, 'gradebook.csv'))
+    sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
+    import kit
+    values = kit.lesson_vars(lesson)
+    groups = {'required': values['LESSON_REQUIRED'].split(), 'all': values['LESSON_REQUIRED'].split() +
+              values.get('LESSON_BONUS', '').split()}
+    t.check('gradebook columns: student, one per group, total, max, status',
+            list(rows[0].keys()) == ['student', *groups['all'], 'total', 'max', 'status'] if rows else False)
+    check_class(t, rows, expected, group_max, groups)
+    for student in sorted(expected):
+        data = check_results_json(t, student, os.path.join(out, 'students', student, 'results.json'), groups)
+        if data:
+            check_feedback(t, out, student, data)
+
+    # Inside its limits: nothing left running, nothing written outside, the kit untouched.
+    t.check('no grading process left behind', not grading_processes(), str(grading_processes()[:5]))
+    t.check('no archive member escaped', not glob.glob('/tmp/kit-grade-escape-test*'))
+    t.check('the kit\'s stub is untouched', sha256(os.path.join(ROOT, 'lessons', lesson, 'schedulers.c')) == stub_before)
+    bound = 2 * int(TEST_LIMITS['GRADE_WALL']) + 120 + 15
+    slow = []
+    for student in expected:
+        with open(os.path.join(out, 'students', student, 'state.json')) as f:
+            if json.load(f)['seconds'] > bound:
+                slow.append(student)
+    t.check(f'every submission finished within its limits (< {bound} s)', not slow, ', '.join(slow))
+    t.check('the flood was capped', all(os.path.getsize(p) <= 1024 * 1024 for p in
+                                         glob.glob(os.path.join(out, 'work', '*', 'logs', '*.log'))))
+
+    with open(os.path.join(out, 'summary.md')) as f:
+        summary = f.read()
+    t.check('summary: histogram, status counts, common hints',
+            'histogram.svg' in summary and '| status | students |' in summary and
+            'Most common failure hints' in summary and '| `' in summary)
+    t.check('summary.html and histogram.svg written', os.path.exists(os.path.join(out, 'summary.html'))
+            and os.path.getsize(os.path.join(out, 'histogram.svg')) > 500)
+
+    # Resumable: nothing changed, nothing graded; STUDENT= grades exactly one.
+    states = {s: os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) for s in expected}
+    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env)
+    t.check('second make grade regrades nothing', code == 0 and re.search(r' 0 graded, ', log) is not None,
+            log[-500:])
+    t.check('second make grade leaves every student as it was',
+            all(os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) == m for s, m in states.items()))
+    print(f'test-grade: second batch (nothing to do): {seconds:.1f} s', flush=True)
+    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=stubs', env=env)
+    changed = [s for s, m in states.items()
+               if os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) != m]
+    t.check('STUDENT=stubs regrades that one student only', code == 0 and changed == ['stubs']
+            and re.search(r' 1 graded, ', log) is not None, f'{changed} {log[-300:]}')
+    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=nobody', env=env)
+    t.check('STUDENT=unknown: one clear line, exit 2', code == 2 and 'STUDENT=nobody' in log, log[-300:])
+    code, log, _ = make('grade', f'LESSON={lesson}', env=env)
+    t.check('no SUBMISSIONS: one clear line, exit 2', code == 2 and 'SUBMISSIONS' in log, log[-300:])
+
+
+def test_dist(t, lesson, work):
+    tarball = os.path.join(ROOT, 'build', 'dist', f'learn-training-loop-{lesson}-student.tar.gz')
+    code, log, _ = make('dist-student', f'LESSON={lesson}')
+    if not t.check('make dist-student', code == 0 and os.path.exists(tarball), log[-1500:]):
+        return
+    first = sha256(tarball)
+    make('dist-student', f'LESSON={lesson}')
+    t.check('dist-student is deterministic (same bytes twice)', sha256(tarball) == first)
+    with tarfile.open(tarball) as tar:
+        members = tar.getmembers()
+    names = [m.name.split('/', 1)[1] if '/' in m.name else '' for m in members]
+    top = {m.name.split('/', 1)[0] for m in members}
+    t.check('dist-student: one top folder', top == {f'learn-training-loop-{lesson}-student'}, str(top))
+    t.check('dist-student: fixed owner and mtime', all(m.uid == 0 and m.gid == 0 and m.mtime == members[0].mtime
+                                                       for m in members))
+    forbidden = [n for n in names if n.startswith(('solutions', 'tools', 'tests/grade', '.ci', '.git'))
+                 or '/mutants/' in n or '/variants/' in n or 'hidden' in n.lower()]
+    t.check('dist-student: no solutions, tools, catalogues or hidden checks', not forbidden, str(forbidden[:5]))
+    for needed in ('Makefile', f'lessons/{lesson}/schedulers.c', f'lessons/{lesson}/schedulers.h',
+                   'common/sched.h', 'scripts/deps.sh', 'README.md'):
+        t.check(f'dist-student: has {needed}', needed in names)
+    with open(os.path.join(ROOT, 'solutions', lesson, 'schedulers.c'), 'rb') as f:
+        reference = f.read()
+    scratch = os.path.join(work, 'dist')
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    with tarfile.open(tarball) as tar:
+        tar.extractall(scratch, filter='data') if hasattr(tarfile, 'data_filter') else tar.extractall(scratch)
+    edition = os.path.join(scratch, f'learn-training-loop-{lesson}-student')
+    same = [n for n in names if n and os.path.isfile(os.path.join(edition, n))
+            and open(os.path.join(edition, n), 'rb').read() == reference]
+    t.check('dist-student: the reference file is nowhere in it', not same, str(same))
+
+    code, log, seconds = make('check', f'LESSON={lesson}', cwd=edition)
+    with open(os.path.join(work, 'dist-check-stubs.log'), 'w') as f:
+        f.write(log)
+    t.check('student edition: make check fails on the stubs', code != 0, log[-800:])
+    t.check('student edition: the stubs get the normal messages and a score',
+            'Score:' in log and 'hint' in log.lower(), log[-800:])
+    shutil.copy(os.path.join(ROOT, 'solutions', lesson, 'schedulers.c'),
+                os.path.join(edition, 'lessons', lesson, 'schedulers.c'))
+    code, log, seconds2 = make('check', f'LESSON={lesson}', cwd=edition)
+    with open(os.path.join(work, 'dist-check-reference.log'), 'w') as f:
+        f.write(log)
+    t.check('student edition: make check passes with the reference dropped in', code == 0, log[-1500:])
+    code, log, _ = make('grade', f'LESSON={lesson}', 'SUBMISSIONS=.', cwd=edition)
+    t.check('student edition: make grade says it is an instructor tool', code == 2 and 'instructor' in log, log[-300:])
+    print(f'test-grade: student edition make check: {seconds:.1f} s (stubs, cold), {seconds2:.1f} s (reference)',
+          flush=True)
+
+
+def test_gradescope(t, lesson, work):
+    bundle = os.path.join(ROOT, 'build', 'gradescope', f'{lesson}-autograder.zip')
+    code, log, _ = make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': 'test-seed-1'})
+    if not t.check('make gradescope', code == 0 and os.path.exists(bundle), log[-1500:]):
+        return
+    first = sha256(bundle)
+    make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': 'test-seed-1'})
+    t.check('gradescope zip is deterministic', sha256(bundle) == first)
+    with zipfile.ZipFile(bundle) as archive:
+        infos = {i.filename: i for i in archive.infolist()}
+        t.check('gradescope zip: setup.sh and run_autograder at the root, executable',
+                all(n in infos and (infos[n].external_attr >> 16) & 0o111 for n in ('setup.sh', 'run_autograder')))
+        root = os.path.join(work, 'autograder')
+        shutil.rmtree(root, ignore_errors=True)
+        archive.extractall(os.path.join(root, 'source'))
+    for info in infos.values():
+        if (info.external_attr >> 16) & 0o111:
+            os.chmod(os.path.join(root, 'source', info.filename), 0o755)
+    submissions = os.path.join(work, 'submissions')
+    cases = [('correct', 'reference', lambda d: d['score'] == d['max_score'] and d['score'] > 0),
+             ('buggy', next(s for s in sorted(os.listdir(submissions)) if s.startswith('mutant-')),
+              lambda d: 0 <= d['score'] < d['max_score']),
+             ('crashing', 'fault-crash-at-load', lambda d: d['score'] == 0 and d['extra_data']['status'] == 'crashed'),
+             ('not compiling', 'fault-compile-error',
+              lambda d: d['score'] == 0 and d['extra_data']['status'] == 'compile-error')]
+    for label, student, expectation in cases:
+        shutil.rmtree(os.path.join(root, 'submission'), ignore_errors=True)
+        shutil.rmtree(os.path.join(root, 'results'), ignore_errors=True)
+        shutil.copytree(os.path.join(submissions, student), os.path.join(root, 'submission'))
+        started = time.monotonic()
+        done = subprocess.run([os.path.join(root, 'source', 'run_autograder')], cwd=root,
+                              env=dict(os.environ, AUTOGRADER_ROOT=root, **TEST_LIMITS),
+                              capture_output=True, text=True, timeout=600)
+        seconds = time.monotonic() - started
+        results = os.path.join(root, 'results', 'results.json')
+        if not t.check(f'gradescope {label}: results.json written', os.path.exists(results),
+                       (done.stdout + done.stderr)[-1500:]):
+            continue
+        data = check_results_json(t, f'gradescope {label}', results, None)
+        t.check(f'gradescope {label}: score as expected', data is not None and expectation(data),
+                json.dumps({k: data.get(k) for k in ('score', 'max_score', 'extra_data')}) if data else '')
+        print(f'test-grade: gradescope run_autograder ({label}): {seconds:.1f} s', flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description='Tests of the instructor tools.')
+    parser.add_argument('--lesson', required=True)
+    parser.add_argument('--summary')
+    parser.add_argument('--only', choices=['batch', 'dist', 'gradescope'])
+    args = parser.parse_args()
+    work = os.path.join(ROOT, 'build', 'grade', f'test-{args.lesson}')
+    os.makedirs(work, exist_ok=True)
+    t = Checks()
+    started = time.monotonic()
+    if args.only in (None, 'batch', 'gradescope') and not os.path.isdir(os.path.join(work, 'submissions')) \
+            or args.only in (None, 'batch'):
+        test_batch(t, args.lesson, work)
+    if args.only in (None, 'dist'):
+        test_dist(t, args.lesson, work)
+    if args.only in (None, 'gradescope'):
+        test_gradescope(t, args.lesson, work)
+    print(f'test-grade: {time.monotonic() - started:.0f} s in all')
+    print(f'grade: {t.passed} passed, {t.failed} failed')
+    if args.summary:
+        os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
+        with open(args.summary, 'a') as f:
+            f.write(f'grade {t.passed} {t.failed}\n')
+    return 1 if t.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
