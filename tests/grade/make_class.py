@@ -42,7 +42,7 @@ PRELUDE = ('#define _POSIX_C_SOURCE 200809L\n#include <stdio.h>\n#include <stdli
 
 # name -> (function whose body gets the code first, code, expected status, group that loses)
 INJECTED = {
-    'fault-segfault': ('exponential_init', '{ volatile int *nowhere = NULL; *nowhere = 1; }',
+    'fault-segfault': ('exponential_init', '{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }',
                        'failed', 'exponential'),
     'fault-endless-loop': ('plateau_init', '{ for (volatile int spin = 1; spin; ) { } }',
                            'failed', 'plateau'),
@@ -55,13 +55,12 @@ INJECTED = {
                     'output-limit', 'constant'),
     'fault-malloc': ('exponential_init',
                      '{ for (long total = 0; total < (3L << 30); total += 1L << 20) { '
-                     'char *block = malloc(1L << 20); if (block == NULL) { *(volatile char *)block = 1; } '
-                     'memset(block, 1, 1L << 20); } }',
+                     'char *volatile block = malloc(1L << 20); memset(block, 1, 1L << 20); } }',
                      'failed', 'exponential'),
     'fault-exit': ('plateau_init', 'exit(0);', 'failed', 'plateau'),
 }
 AT_LOAD = {
-    'fault-crash-at-load': ('{ volatile int *nowhere = NULL; *nowhere = 1; }', 'crashed'),
+    'fault-crash-at-load': ('{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }', 'crashed'),
     'fault-hang-at-load': ('{ for (volatile int spin = 1; spin; ) { } }', 'timeout'),
 }
 

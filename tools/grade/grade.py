@@ -91,7 +91,7 @@ class Batch:
             if value:
                 self.limits[name] = int(value)
         self.test_timeout = os.environ.get('GRADE_TEST_TIMEOUT') or None
-        self.grading_seed = os.environ.get('GRADING_SEED') or None
+        self.grading_seed = self.secret_seed(os.environ.get('GRADING_SEED') or None)
         lesson_vars = kit.lesson_vars(args.lesson)
         self.required = lesson_vars.get('LESSON_REQUIRED', '').split()
         self.bonus = lesson_vars.get('LESSON_BONUS', '').split()
@@ -99,6 +99,27 @@ class Batch:
         self.jobs = max(1, args.jobs)
         self.settings = {'limits': self.limits, 'test_timeout': self.test_timeout,
                          'state': STATE_VERSION}
+
+    def secret_seed(self, given):
+        """GRADING_SEED as given (a whole number), or the one kept in
+        <out>/grading-seed (readable by its owner only), made on first use."""
+        if given is not None:
+            if not given.isdigit() or int(given) >= 2 ** 64:
+                fail(f'GRADING_SEED must be a whole number below 2^64, got {given!r}')
+            return given
+        path = os.path.join(self.out_dir, 'grading-seed')
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            pass
+        os.makedirs(self.out_dir, exist_ok=True)
+        seed = str(int.from_bytes(os.urandom(8), 'little'))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(seed + '\n')
+        print(f'grade: no GRADING_SEED given: made a secret one for this course in {path}', flush=True)
+        return seed
 
     # ---- the reference run ------------------------------------------------
     def reference(self, kit_digest, slot_user):
@@ -174,7 +195,7 @@ class Batch:
             slots.put(slot)
         results, details = outcome
         res.write_json(os.path.join(student_dir, 'results.json'), results)
-        scores = res.group_scores(results, self.groups)
+        scores = res.group_scores(results, self.groups, self.group_max)
         html_error = report.write_feedback(student_dir, self.lesson, student, results, details,
                                            self.groups, scores, self.bonus)
         state = {'key': key, 'student': student, 'status': results['extra_data']['status'],
@@ -208,6 +229,7 @@ class Batch:
         users = ensure_slot_users(self.jobs)
         kit_digest = kit.inputs_digest(self.lesson)
         reference_tests = self.reference(kit_digest, users[0])
+        self.group_max = res.group_points(reference_tests, self.groups)
         ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
                           reference_tests, self.groups, self.bonus, self.test_timeout)
         slots = queue.Queue()

@@ -50,9 +50,10 @@ def write_gradebook(path, rows, groups):
 
 def feedback_markdown(lesson, student, results, details, groups, group_scores, bonus_groups):
     status = results['extra_data']['status']
+    bonus = sum(t['score'] for t in results['tests'] if t['extra_data'].get('bonus'))
     lines = ['---', f'title: "Lesson {lesson}: feedback for {student}"', '---', '',
              f'**Status:** {status} &nbsp; **Score:** {_num(results["score"])} / '
-             f'{_num(results["max_score"])}', '']
+             f'{_num(results["max_score"])}' + (f' (including {_num(bonus)} bonus)' if bonus else ''), '']
     if results.get('output'):
         lines += [_fence(results['output']), '']
     lines += ['| check group | score | max |', '|---|---:|---:|']
@@ -193,6 +194,8 @@ def common_hints(all_results):
             if test['status'] != 'failed':
                 continue
             hint = test['extra_data'].get('hint') or 'no-hint'
+            if hint == 'not-graded':  # the status table already counts these
+                continue
             students, example = found.setdefault(hint, (set(), test['name']))
             students.add(student)
     return sorted(found.items(), key=lambda item: (-len(item[1][0]), item[0]))

@@ -121,15 +121,25 @@ def make_results(tests, status, output, extra):
     }
 
 
-def group_scores(results, groups):
-    """{group: (score, max)} for the gradebook columns."""
-    totals = {group: [0, 0] for group in groups}
+def group_points(reference_tests, groups):
+    """{group: points} the reference earns: a group's maximum, bonus included
+    (Gradescope counts a bonus check as max_score 0, score = its points)."""
+    points = {group: 0 for group in groups}
+    for test in reference_tests:
+        group = test['extra_data'].get('group')
+        if group in points:
+            points[group] += max(test['max_score'], test['score'])
+    return points
+
+
+def group_scores(results, groups, points):
+    """{group: (score, max)} for the gradebook columns and the feedback table."""
+    totals = {group: 0 for group in groups}
     for test in results['tests']:
         group = test['extra_data'].get('group')
         if group in totals:
-            totals[group][0] += test['score']
-            totals[group][1] += test['max_score']
-    return {group: (round(s, 6), round(m, 6)) for group, (s, m) in totals.items()}
+            totals[group] += test['score']
+    return {group: (round(totals[group], 6), points[group]) for group in groups}
 
 
 def write_json(path, data):
