@@ -1,4 +1,166 @@
-# mk/lesson.mk: placeholder, owned by its part of the kit.
-.PHONY: test-lesson
-test-lesson:
-	@echo "test-lesson: nothing yet"
+# mk/lesson.mk: a lesson's program, its graders, and the tests that prove them.
+#
+#   check        grade SUBMISSION's student file: scores, hints, plots (ONLY=step: one scheduler)
+#   run          build and run the lesson program with SUBMISSION's file (ARGS="...")
+#   watch        re-run `make check` whenever the student file is saved
+#   grader       build the grader of SUBMISSION into GRADER_OUT (EDITION=student|instructor)
+#   grader-prereqs  everything a grader links except the submission (build once
+#                before grading many submissions in parallel)
+#   test-lesson  the kit proves its graders: reference, stubs, mutants, variants,
+#                crash fixtures, fidelity against the PyTorch golden data
+#   bench-lesson wall time of `make check` cold and warm, lesson program vs PyTorch
+#
+# Only the student files (lessons/<lesson>/lesson.mk: STUDENT_FILES) are taken
+# from SUBMISSION; headers, graders and the core are always the kit's own.
+#
+# Files, with KEY = SUBMISSION with '/' replaced by '_' (lessons/3.2 -> lessons_3.2):
+#   $(BUILD)/<flavour>/<lesson>/KEY/lesson            the lesson program
+#   $(BUILD)/<flavour>/<lesson>/KEY/schedulers.o      the vetted student object
+#   GRADER_OUT/grader                                 the grader binary
+#       GRADER_OUT defaults to $(BUILD)/<flavour>/<lesson>/KEY (student edition)
+#       or $(BUILD)/<flavour>/<lesson>/KEY/instructor (instructor edition)
+#   GRADER_OUT/plots/, GRADER_OUT/results.json        written by `make check`
+
+LESSON_DIR := lessons/$(LESSON)
+include $(LESSON_DIR)/lesson.mk
+
+EDITION ?= student
+ifeq ($(filter $(EDITION),student instructor),)
+$(error Unknown EDITION=$(EDITION); use student or instructor)
+endif
+
+LESSON_OUT     := $(BUILD)/$(BUILD_FLAVOUR)/$(LESSON)
+LESSON_TESTS   := tests/$(LESSON)
+SUBMISSION_DIR := $(patsubst %/,%,$(SUBMISSION))
+SUBMISSION_KEY  = $(subst /,_,$(1))
+SUB_OUT        := $(LESSON_OUT)/$(call SUBMISSION_KEY,$(SUBMISSION_DIR))
+ifeq ($(EDITION),instructor)
+GRADER_OUT     ?= $(SUB_OUT)/instructor
+else
+GRADER_OUT     ?= $(SUB_OUT)
+endif
+GRADER_BIN     := $(GRADER_OUT)/grader
+LESSON_BIN     := $(SUB_OUT)/lesson
+REFERENCE_DIR  := solutions/$(LESSON)
+REFERENCE_OUT  := $(LESSON_OUT)/$(call SUBMISSION_KEY,$(REFERENCE_DIR))
+REFERENCE_LESSON := $(REFERENCE_OUT)/lesson
+
+# ---------------------------------------------------------------------------
+# The student object and the lesson program, for SUBMISSION and for the
+# reference (the book and the fidelity tests use build/opt/3.2/solutions_3.2/lesson).
+# ---------------------------------------------------------------------------
+LESSON_MAIN_OBJ := $(LESSON_OUT)/obj/main.o
+STUDENT_SYMBOLS := $(LESSON_TESTS)/student-symbols.txt
+
+$(LESSON_MAIN_OBJ): $(LESSON_DIR)/main.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KIT_CFLAGS) -MMD -MP -I$(LESSON_DIR) -c $< -o $@
+
+# $(1): a submission folder, $(2): its output folder. The student file is
+# copied first, so that its #include "schedulers.h" finds the kit's header,
+# never one lying next to the submission.
+define LESSON_SUBMISSION_RULES
+$(2)/src/schedulers.c: $(1)/schedulers.c
+	@mkdir -p $$(@D)
+	$$(Q)cp $$< $$@
+
+$(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh
+	$$(call say,CC,$(1)/schedulers.c)
+	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -c $$< -o $$@.raw
+	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS) $$(SANITIZE)
+
+$(2)/lesson: $$(LESSON_MAIN_OBJ) $(2)/schedulers.o $$(KIT_LIB)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+
+$(eval $(call LESSON_SUBMISSION_RULES,$(SUBMISSION_DIR),$(SUB_OUT)))
+ifneq ($(SUB_OUT),$(REFERENCE_OUT))
+$(eval $(call LESSON_SUBMISSION_RULES,$(REFERENCE_DIR),$(REFERENCE_OUT)))
+endif
+
+# A missing student file: one clear line instead of make's "No rule".
+$(SUBMISSION_DIR)/schedulers.c:
+	@echo "lesson $(LESSON): no $@ (SUBMISSION must be a folder holding your $(STUDENT_FILES))" >&2; exit 2
+
+# ---------------------------------------------------------------------------
+# The grader: its own objects are compiled once per edition; a submission
+# only adds its object and a link.
+# ---------------------------------------------------------------------------
+GRADER_OBJ_DIR := $(LESSON_OUT)/grader-$(EDITION)
+GRADER_UNITS   := grader golden hints cases report $(if $(filter instructor,$(EDITION)),hidden)
+GRADER_OBJS    := $(patsubst %,$(GRADER_OBJ_DIR)/%.o,$(GRADER_UNITS))
+GRADER_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
+                  -DKIT_GOLDEN_DIR='"$(abspath tests/golden/$(LESSON))"' \
+                  $(if $(filter instructor,$(EDITION)),-DKIT_INSTRUCTOR)
+# Instructor edition only: the reference, its API renamed ref_*_init.
+REFERENCE_OBJ  := $(LESSON_OUT)/grader-instructor/reference.o
+GRADER_REF     := $(if $(filter instructor,$(EDITION)),$(REFERENCE_OBJ))
+
+$(GRADER_OBJ_DIR)/%.o: $(LESSON_TESTS)/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(GRADER_CFLAGS) -c $< -o $@
+
+$(REFERENCE_OBJ): $(REFERENCE_DIR)/schedulers.c $(LESSON_DIR)/schedulers.h $(STUDENT_SYMBOLS)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KIT_CFLAGS) -I$(LESSON_DIR) -c $< -o $@.raw
+	$(Q)objcopy $(foreach s,$(shell cat $(STUDENT_SYMBOLS)),--redefine-sym $(s)=ref_$(s)) $@.raw $@
+
+.PHONY: grader grader-prereqs check run watch
+grader-prereqs: $(GRADER_OBJS) $(GRADER_REF) $(KIT_LIB) $(LESSON_MAIN_OBJ)
+
+grader: $(GRADER_BIN)
+
+$(GRADER_BIN): $(GRADER_OBJS) $(GRADER_REF) $(SUB_OUT)/schedulers.o $(KIT_LIB)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------------------
+# Student targets
+# ---------------------------------------------------------------------------
+check:
+	$(Q)scripts/deps.sh check
+	$(Q)$(MAKE) --no-print-directory grader EDITION=student
+	@echo "Grading $(SUBMISSION_DIR)/$(STUDENT_FILES) (lesson $(LESSON))"
+	@echo
+	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY))
+
+run: $(LESSON_BIN)
+	$(Q)$(LESSON_BIN) $(ARGS)
+
+watch:
+	$(Q)scripts/deps.sh check
+	@while :; do \
+	    $(MAKE) --no-print-directory check; \
+	    echo "[watch] $$(date +%H:%M:%S) waiting for changes to $(SUBMISSION_DIR)/$(STUDENT_FILES) (Ctrl-C stops)"; \
+	    inotifywait -qq -e close_write -e moved_to -e create --include '$(STUDENT_FILES)$$' $(SUBMISSION_DIR) || exit 1; \
+	    echo; \
+	done
+
+# ---------------------------------------------------------------------------
+# The kit's own tests and benchmark for this lesson
+# ---------------------------------------------------------------------------
+LESSON_TEST_TOOLS := $(LESSON_OUT)/tools/fidelity
+
+$(LESSON_OUT)/tools/fidelity: $(LESSON_TESTS)/fidelity.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KIT_CFLAGS) $< $(LDLIBS) -o $@
+
+.PHONY: test-lesson bench-lesson
+test-lesson: $(REFERENCE_LESSON) $(LESSON_TEST_TOOLS)
+	$(Q)scripts/deps.sh check
+	$(Q)$(MAKE) --no-print-directory grader-prereqs EDITION=student
+	$(Q)$(MAKE) --no-print-directory grader-prereqs EDITION=instructor
+	$(Q)python3 $(LESSON_TESTS)/test_lesson.py --make "$(MAKE)" --build $(BUILD) \
+	    --flavour $(BUILD_FLAVOUR) --lesson $(LESSON) --summary $(BUILD)/test-summary.txt
+
+bench-lesson:
+	$(Q)scripts/deps.sh check
+	$(Q)$(LESSON_TESTS)/bench-lesson.sh "$(MAKE)" $(BUILD) $(LESSON)
+
+-include $(LESSON_MAIN_OBJ:.o=.d) $(GRADER_OBJS:.o=.d)

@@ -376,11 +376,11 @@ static void run_training(ScheduleKind kind, const Options *o, Curve *curve)
     Scheduler *sched = make_scheduler(&any, kind, o);
     TrainConfig cfg = {.epochs = o->epochs, .batch_size = o->batch_size, .momentum = o->momentum,
                        .metric = o->plateau_metric};
-    curve_init(curve, o->val_every > 1);
     // [listing demo-loop]
-    if (train(&model, &train_set, o->val_every > 1 ? &val_set : NULL, sched, &cfg, &g, curve) != 0)
-        die("out of memory");
+    int status = train(&model, &train_set, o->val_every > 1 ? &val_set : NULL, sched, &cfg, &g, curve);
     // [/listing]
+    if (status != 0)
+        die(status == -1 ? "out of memory" : "the training settings do not fit the data");
     model_free(&model);
     dataset_free(&val_set);
     dataset_free(&train_set);
@@ -428,7 +428,7 @@ static void replay(const Options *o)
 
 static void write_long_csv(const Curve *curves, int count)
 {
-    bool val = curves[0].val_loss != NULL;
+    bool val = curves[0].has_val;
     printf("schedule,epoch,lr,loss%s\n", val ? ",val_loss" : "");
     for (int k = 0; k < count; k++) {
         for (int e = 0; e < curves[k].n; e++) {
@@ -466,7 +466,7 @@ static void print_comparison(const Options *o, const Curve *curves, int count)
     printf("\n%-18s", "final loss");
     for (int k = 0; k < count; k++)
         printf("  %-14s %-9.6g", SCHEDULE_NAMES[k], curves[k].loss[last]);
-    if (curves[0].val_loss) {
+    if (curves[0].has_val) {
         printf("\n%-18s", "final val loss");
         for (int k = 0; k < count; k++)
             printf("  %-14s %-9.6g", SCHEDULE_NAMES[k], curves[k].val_loss[last]);
@@ -498,10 +498,10 @@ int main(int argc, char **argv)
         if (o.csv) {
             curve_write_csv(stdout, &curve);
         } else {
-            printf("%-6s %-12s %-12s%s\n", "epoch", "lr", "loss", curve.val_loss ? " val_loss" : "");
+            printf("%-6s %-12s %-12s%s\n", "epoch", "lr", "loss", curve.has_val ? " val_loss" : "");
             for (int e = 0; e < curve.n; e++) {
                 printf("%-6d %-12.6g %-12.6g", e, curve.lr[e], curve.loss[e]);
-                if (curve.val_loss)
+                if (curve.has_val)
                     printf(" %.6g", curve.val_loss[e]);
                 putchar('\n');
             }

@@ -1,0 +1,44 @@
+/* cases.h: what the lesson 3.2 graders check, and how one check runs.
+ *
+ * A graded test (one line of `make check`, one entry of results.json) checks
+ * every golden case tagged with its id ("step/lr-edges"): replays step the
+ * submitted scheduler on torch's metric sequence and compare the rates;
+ * curves train the lesson's model in the kit's core with the submitted
+ * scheduler and compare rates and losses with torch's run.
+ *
+ * These functions run inside Check's forked test process: a crash, a hang or
+ * an exit() in the submission ends that process only.
+ */
+#ifndef GRADER_CASES_H
+#define GRADER_CASES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "golden.h"
+
+typedef enum { CHECK_GOLDEN, CHECK_HIDDEN } CheckKind;
+
+typedef struct {
+    SchedKind sched;
+    const char *name;       /* within the scheduler: "lr-edges" */
+    const char *title;      /* what it checks, for people */
+    int points;
+    bool bonus;             /* extra credit: never needed for a full score */
+    CheckKind kind;
+} GradedTest;
+
+extern const GradedTest GRADED_TESTS[];
+extern const int GRADED_TEST_COUNT;
+
+/* "step/lr-edges" */
+void graded_test_id(const GradedTest *t, char *buf, size_t size);
+
+/* Runs every golden case of test t. Returns 0 when all pass; otherwise 1 with
+ * the failure message (case, first differing epoch, expected vs got, the
+ * tolerance, "hint [id]: ...") in msg and, when plot_data is not NULL, the
+ * student's and torch's curves written there for the overlay plot. */
+int run_golden_test(const Golden *g, const GradedTest *t, const char *plot_data, char *msg,
+                    size_t msg_size);
+
+#endif

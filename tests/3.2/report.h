@@ -1,0 +1,38 @@
+/* report.h: what the graders hand back: console lines, plots, results.json.
+ *
+ * results.json follows Gradescope's autograder format (written with json-c):
+ *   { "score", "max_score", "execution_time", "output",
+ *     "tests": [ { "name", "score", "max_score", "status": "passed"|"failed",
+ *                  "output", "visibility",
+ *                  "extra_data": { "id", "scheduler", "hint", "bonus", "hidden" } } ],
+ *     "extra_data": { "lesson", "edition", "schedulers": { name: {score, max_score} } } }
+ * Bonus tests have max_score 0 and add their points to score (extra credit).
+ */
+#ifndef GRADER_REPORT_H
+#define GRADER_REPORT_H
+
+#include <stdbool.h>
+
+#include "cases.h"
+
+typedef enum { OUTCOME_NOT_RUN, OUTCOME_PASSED, OUTCOME_FAILED } Outcome;
+
+typedef struct {
+    const GradedTest *test;
+    Outcome outcome;
+    char *output;        /* failure message (with hint and plot path), or "" */
+    char hint[40];       /* hint id of a failure, "" otherwise */
+    double seconds;
+} TestOutcome;
+
+/* Draws plot_data (written by the failed test) as an overlay of torch's and
+ * the submission's rates (and losses) into png_path (pngcairo; SVG when
+ * pngcairo is missing). Returns the path written, or NULL. */
+const char *plot_overlay(const char *plot_data, const char *png_path, const char *title,
+                         char *written, size_t size);
+
+/* Writes results.json; returns 0 or -1. */
+int write_results_json(const char *path, const TestOutcome *outcomes, int count, bool instructor,
+                       double seconds, const char *summary);
+
+#endif
