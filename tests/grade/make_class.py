@@ -16,7 +16,8 @@ lines (so no copy of the reference is kept in this folder):
   compile error, segfault, endless loop, fork attempts, stdout flood,
   unbounded malloc, exit(), crash and hang before main (the whole grader
   dies), a missing file, a symbolic link, a file too large, an include of
-  the reference solution, a tarball and a zip, a path-traversal tarball and
+  the reference solution, a call of the grader's renamed reference
+  (ref_*), a tarball and a zip, a path-traversal tarball and
   zip, a tarball that unpacks to too much.
 
 Every fault is bounded even if the limits it tests failed: the fork attempts
@@ -144,6 +145,10 @@ def make_class(lesson, out):
     put(os.path.join(out, 'fault-includes-reference'), wanted,
         f'#include "{os.path.join(ROOT, "solutions", lesson, wanted)}"\n')
     expected['fault-includes-reference'] = {'status': 'forbidden', 'score': 'zero'}
+    put(os.path.join(out, 'fault-calls-reference'), wanted, stub +
+        '\nvoid ref_step_decay_init(StepScheduler *s, double lr, int step_size, double gamma);\n'
+        'void borrow(StepScheduler *s);\nvoid borrow(StepScheduler *s) { ref_step_decay_init(s, 0.1, 50, 0.1); }\n')
+    expected['fault-calls-reference'] = {'status': 'forbidden', 'score': 'zero'}
 
     tar_gz(os.path.join(out, 'archive-tarball.tar.gz'),
            [(f'my-work/lessons/{lesson}/{wanted}', reference.encode()),

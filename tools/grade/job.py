@@ -143,6 +143,48 @@ def scan_includes(ctx, submission, logs, user, env):
             if not _allowed_include(os.path.join(kit.ROOT, path), kit.ROOT, ctx.lesson, submission)]
 
 
+_allowed_symbols = None
+
+
+def _defined_symbols(path, dynamic):
+    flags = ['-D'] if dynamic else []
+    done = subprocess.run(['nm', *flags, '--defined-only', '-P', path], capture_output=True, text=True)
+    return {line.split()[0].split('@')[0] for line in done.stdout.splitlines() if line.strip()}
+
+
+def allowed_symbols():
+    """What a student's file may call: the C library, libm, libgcc and the
+    kit's core (libkit.a). Not the graders' functions, not the reference
+    solution that the instructor grader links as ref_*."""
+    global _allowed_symbols
+    if _allowed_symbols is None:
+        allowed = set()
+        for name in ('libc.so.6', 'libm.so.6', 'libgcc_s.so.1'):
+            path = subprocess.run(['cc', f'-print-file-name={name}'], capture_output=True, text=True).stdout.strip()
+            if os.path.isabs(path):
+                allowed |= _defined_symbols(path, True)
+        libgcc = subprocess.run(['cc', '-print-libgcc-file-name'], capture_output=True, text=True).stdout.strip()
+        for path in (libgcc, os.path.join(kit.ROOT, 'build', 'opt', 'lib', 'libkit.a')):
+            if os.path.exists(path):
+                allowed |= _defined_symbols(path, False)
+        _allowed_symbols = allowed
+    return _allowed_symbols
+
+
+def foreign_calls(ctx, submission, object_dir, logs, user, env):
+    """[symbols] the student's object needs that are neither its own nor allowed."""
+    obj = os.path.join(object_dir, 'symbols-check.o')
+    command = ['cc', '-std=c11', '-O2', '-c', '-Icommon', f'-Ilessons/{ctx.lesson}', submission, '-o', obj]
+    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 60), mem=max(ctx.limits['mem'], 2048))
+    verdict, _ = sandboxed(command, cwd=kit.ROOT, logs=logs, step='symbols', limits=limits, user=user, env=env)
+    if verdict['exit'] != 0 or not os.path.isfile(obj) or os.path.islink(obj):
+        return []  # the real build reports the error
+    done = subprocess.run(['nm', '-u', '-P', obj], capture_output=True, text=True)
+    os.unlink(obj)
+    needed = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
+    return sorted(needed - allowed_symbols())
+
+
 def _clean_compiler_text(text, submission_dir):
     """Compiler messages as the student would see them locally."""
     text = text.replace(submission_dir + '/', '').replace(os.path.relpath(submission_dir, kit.ROOT) + '/', '')
@@ -218,6 +260,12 @@ def grade_submission(ctx, student, path, slot_user, data=None):
     if forbidden:
         details['forbidden'] = forbidden
         reason = f'{ctx.wanted} includes {", ".join(forbidden)}; only system headers and the kit\'s headers are allowed'
+        return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
+    foreign = foreign_calls(ctx, submission, run_dir, logs, slot_user, scan_env)
+    if foreign:
+        details['forbidden'] = foreign
+        reason = (f'{ctx.wanted} calls {", ".join(foreign[:5])}, which belong to neither the C library '
+                  f'nor the kit\'s core (common/): the graders\' own code is off limits')
         return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
 
     build_limits = dict(ctx.limits, cpu=max(ctx.limits['cpu'], 60), wall=max(ctx.limits['wall'], 120),

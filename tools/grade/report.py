@@ -66,7 +66,7 @@ def feedback_markdown(lesson, student, results, details, groups, group_scores, b
     if details.get('compiler'):
         lines += ['## Compiler messages', '', _fence(details['compiler']), '']
     if details.get('forbidden'):
-        lines += ['## Includes that are not allowed', '']
+        lines += ['## What is not allowed', '']
         lines += [f'- `{path}`' for path in details['forbidden']] + ['']
 
     lost = [t for t in results['tests'] if t['score'] < t['max_score'] or t['status'] == 'failed']
