@@ -32,11 +32,6 @@ static float *fixed_vector(int count, long offset)
 
 enum { SUM_OFFSET = 3 }; /* train.py's SUM_OFFSET */
 
-static bool same_bits(float a, float b)
-{
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
 static float left_to_right(const float *v, int n)
 {
     float sum = 0.0f;
@@ -56,7 +51,7 @@ START_TEST(test_sum_matches_torch)
         const float expected = (float)csv_table_number(&t, r, sum_col);
         float *v = fixed_vector(n, SUM_OFFSET);
         const float got = torch_sum(v, n);
-        ck_assert_msg(same_bits(got, expected),
+        ck_assert_msg(same_float(got, expected),
                       "torch_sum of %d values: expected %.9g (torch.sum), got %.9g "
                       "(left to right gives %.9g): check the lane/accumulator/cascade order",
                       n, (double)expected, (double)got, (double)left_to_right(v, n));
@@ -83,12 +78,12 @@ START_TEST(test_short_sums_are_not_left_to_right)
         }
         const float expected = (float)csv_table_number(&t, r, sum_col);
         float *v = fixed_vector(n, SUM_OFFSET);
-        ck_assert_msg(!same_bits(expected, (float)csv_table_number(&t, r, ltr_col)),
+        ck_assert_msg(!same_float(expected, (float)csv_table_number(&t, r, ltr_col)),
                       "golden sums.csv: for n=%d torch's sum should differ from the "
                       "left-to-right one (regenerate with make golden)", n);
-        ck_assert_msg(!same_bits(torch_sum(v, n), left_to_right(v, n)),
+        ck_assert_msg(!same_float(torch_sum(v, n), left_to_right(v, n)),
                       "n=%d: torch_sum equals the left-to-right sum, torch's does not", n);
-        ck_assert_msg(same_bits(torch_sum(v, n), expected),
+        ck_assert_msg(same_float(torch_sum(v, n), expected),
                       "n=%d: expected torch's %.9g, got %.9g", n, (double)expected,
                       (double)torch_sum(v, n));
         free(v);
@@ -118,7 +113,7 @@ START_TEST(test_column_sums_match_torch)
         const float expected = (float)csv_table_number(&t, r, sum_col);
         float *m = fixed_vector(rows * cols, 0);
         const float got = torch_sum_column(m, rows, cols, c);
-        ck_assert_msg(same_bits(got, expected),
+        ck_assert_msg(same_float(got, expected),
                       "sum(0) of a (%d, %d) matrix, column %d: expected %.9g, got %.9g",
                       rows, cols, c, (double)expected, (double)got);
         free(m);
@@ -141,14 +136,14 @@ static void check_mse(bool backward)
         if (!backward) {
             const float expected = (float)csv_table_number(&t, r, loss_col);
             const float got = mse_forward(pred, y, n);
-            ck_assert_msg(same_bits(got, expected), "mse_forward, n=%d: expected %.9g, got %.9g",
+            ck_assert_msg(same_float(got, expected), "mse_forward, n=%d: expected %.9g, got %.9g",
                           n, (double)expected, (double)got);
         } else {
             float *dpred = malloc((size_t)n * sizeof *dpred);
             mse_backward(dpred, pred, y, n);
             for (int i = 0; i < n; i++) {
                 const float expected = (float)csv_table_number(&t, r + i, grad_col);
-                ck_assert_msg(same_bits(dpred[i], expected),
+                ck_assert_msg(same_float(dpred[i], expected),
                               "mse_backward, n=%d, i=%d: expected %.9g, got %.9g "
                               "(torch: (float)(2.0/n) * (pred - y))", n, i, (double)expected,
                               (double)dpred[i]);

@@ -225,6 +225,11 @@ void golden_layer(Linear *layer, const CsvTable *init, const char *prefix)
                   biases, bias, layer->in * layer->out, layer->out);
 }
 
+bool same_float(float a, float b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
 double rel_diff(double a, double b)
 {
     if (a == b || (isnan(a) && isnan(b))) {

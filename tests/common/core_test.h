@@ -14,6 +14,7 @@
 #define KIT_TESTS_CORE_TEST_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "data.h"
@@ -24,6 +25,10 @@ void add_case(Suite *suite, const char *name, const TTest *test);
 /* Runs the suite with every test in its own process (CK_FORK: a crash fails
  * one test, not the run); returns EXIT_SUCCESS or EXIT_FAILURE for main. */
 int run_suite(Suite *suite);
+
+/* The same float bit for bit; any NaN equals any NaN (a NaN's sign and
+ * payload carry no meaning, and torch's differ from C's). */
+bool same_float(float a, float b);
 
 typedef struct {
     int rows, cols;

@@ -21,6 +21,9 @@ What it writes (all CSV with a header line):
   sums.csv                      torch.sum of fixed vectors (cascade order)
   colsums.csv                   x.sum(0) of fixed (rows, cols) matrices
   mse.csv                       MSELoss forward and backward on fixed vectors
+  linear_cases.csv              nn.Linear forward and backward for several shapes
+  sgd.csv                       torch.optim.SGD steps on fixed tensors, with and
+                                without momentum
 
 The training loop is docs/pytorch-reference-program.md's, extended the way
 common/train.h documents: mini-batches visit torch.randperm(n_train) (drawn
@@ -304,6 +307,63 @@ def sums():
     write_csv("mse.csv", ["n", "i", "loss", "dpred"], rows)
 
 
+def linear_cases():
+    """nn.Linear(in, out) on (n, in) inputs: output, then backward of a fixed
+    dout: dweight, dbias, dx. Shapes cover the BLAS paths (in or out = 1, both
+    > 1) and the column-sum paths (out < 8, >= 8, >= 32). Case 0 is chosen by
+    hand to tell apart "bias added last" from "bias first": x = (1, 2^-24),
+    w = (1, 1), b = -1."""
+    rows = []
+    cases = [(3, 2, 1, True), (5, 3, 2, False), (37, 1, 16, False), (37, 16, 1, False),
+             (70, 1, 40, False), (20, 16, 5, False), (9, 4, 40, False)]
+    for case, (n, fan_in, fan_out, special) in enumerate(cases):
+        layer = nn.Linear(fan_in, fan_out)
+        if special:
+            x = torch.tensor([[1.0, 2.0 ** -24]] * n)
+            with torch.no_grad():
+                layer.weight.copy_(torch.ones(fan_out, fan_in))
+                layer.bias.fill_(-1.0)
+        else:
+            x = fixed_vector(n * fan_in, offset=100).reshape(n, fan_in)
+            with torch.no_grad():
+                layer.weight.copy_(fixed_vector(fan_out * fan_in, offset=200).reshape(fan_out, fan_in) / 8)
+                layer.bias.copy_(fixed_vector(fan_out, offset=300))
+        x.requires_grad_()
+        dout = fixed_vector(n * fan_out, offset=400).reshape(n, fan_out) / 16
+        out = layer(x)
+        out.backward(dout)
+        tensors = [("x", x.detach()), ("weight", layer.weight.detach()), ("bias", layer.bias.detach()),
+                   ("dout", dout), ("out", out.detach()), ("dweight", layer.weight.grad),
+                   ("dbias", layer.bias.grad), ("dx", x.grad)]
+        for name, t in tensors:
+            flat = t.reshape(-1)
+            rows.extend((case, n, fan_in, fan_out, name, i, flat[i].item()) for i in range(flat.numel()))
+    write_csv("linear_cases.csv", ["case", "n", "in", "out", "tensor", "index", "value"], rows)
+
+
+def sgd_steps():
+    """SGD on one 67-float parameter (8-lane vectors plus a scalar tail of 3)
+    with fixed gradients, step by step: the parameter (and the momentum
+    buffer) after every step; step -1 is the start."""
+    rows = []
+    n = 67
+    for case, (momentum, lr, steps) in enumerate([(0.0, 0.1, 3), (0.0, 1.7, 2), (0.9, 0.05, 4),
+                                                   (0.5, 0.3, 3)]):
+        p = nn.Parameter(fixed_vector(n, offset=500) / 4)
+        opt = SGD([p], lr=lr, momentum=momentum)
+        rows.extend((case, momentum, lr, -1, "param", i, p[i].item()) for i in range(n))
+        for step in range(steps):
+            opt.zero_grad()
+            p.grad = fixed_vector(n, offset=600 + n * step) / 8
+            rows.extend((case, momentum, lr, step, "grad", i, p.grad[i].item()) for i in range(n))
+            opt.step()
+            rows.extend((case, momentum, lr, step, "param", i, p[i].item()) for i in range(n))
+            if momentum:
+                buf = opt.state[p]["momentum_buffer"]
+                rows.extend((case, momentum, lr, step, "buf", i, buf[i].item()) for i in range(n))
+    write_csv("sgd.csv", ["case", "momentum", "lr", "step", "tensor", "index", "value"], rows)
+
+
 def meta():
     pkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"],
                          capture_output=True, text=True).stdout.strip() or "unknown"
@@ -336,6 +396,8 @@ def main():
     mlp_steps(0, 200, 16, 5)
     perms(0, 200, 32, 3)
     sums()
+    linear_cases()
+    sgd_steps()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"golden/train: {len(os.listdir(OUT))} files, {total} bytes in {os.path.relpath(OUT)}")
 
