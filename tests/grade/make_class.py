@@ -14,8 +14,8 @@ tests/<L>/variants, and faults made from the reference by injecting a few
 lines (so no copy of the reference is kept in this folder):
 
   compile error, segfault, endless loop, fork attempts, stdout flood,
-  unbounded malloc, exit(), crash and hang before main (the whole grader
-  dies), a missing file, a symbolic link, a file too large, an include of
+  unbounded malloc, exit(), killing or stopping the grader process, a
+  crash before main (refused by the build), a missing file, a symbolic link, a file too large, an include of
   the reference solution, a call of the grader's renamed reference
   (ref_*), a tarball and a zip, a path-traversal tarball and
   zip, a tarball that unpacks to too much.
@@ -38,10 +38,11 @@ import zipfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ESCAPE_MARK = 'kit-grade-escape-test'
 
-PRELUDE = ('#define _POSIX_C_SOURCE 200809L\n#include <stdio.h>\n#include <stdlib.h>\n'
-           '#include <string.h>\n#include <unistd.h>\n')
+PRELUDE = ('#define _POSIX_C_SOURCE 200809L\n#include <signal.h>\n#include <stdio.h>\n'
+           '#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n')
 
-# name -> (function whose body gets the code first, code, expected status, group that loses)
+# name -> (function whose body gets the code first, code, expected status,
+#          the group that loses all its points, None: no group loses any)
 INJECTED = {
     'fault-segfault': ('exponential_init', '{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }',
                        'failed', 'exponential'),
@@ -50,7 +51,7 @@ INJECTED = {
     'fault-fork': ('step_decay_init',
                    '{ static int forked; while (forked < 100) { pid_t child = fork(); forked++; '
                    'if (child == 0) { sleep(30); _exit(0); } if (child < 0) break; } }',
-                   'failed', 'step'),
+                   'ok', None),  # the rates stay right: full marks, and no sleeper may survive
     'fault-flood': ('constant_init',
                     '{ for (long i = 0; i < 1000000; i++) printf("epoch %ld: lr is fine, honest\\n", i); }',
                     'output-limit', 'constant'),
@@ -59,10 +60,15 @@ INJECTED = {
                      'char *volatile block = malloc(1L << 20); memset(block, 1, 1L << 20); } }',
                      'failed', 'exponential'),
     'fault-exit': ('plateau_init', 'exit(0);', 'failed', 'plateau'),
+    # The test runs in a child of the grader: these take the grader itself down.
+    'fault-kills-grader': ('constant_init', 'kill(getppid(), SIGKILL);', 'crashed', 'constant'),
+    'fault-stops-grader': ('step_decay_init', 'kill(getppid(), SIGSTOP);', 'timeout', 'step'),
 }
+# Code that would run before main, in the grader's own process: the kit's
+# build refuses it (tests/<L>/vet-object.sh), so these never run.
 AT_LOAD = {
-    'fault-crash-at-load': ('{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }', 'crashed'),
-    'fault-hang-at-load': ('{ for (volatile int spin = 1; spin; ) { } }', 'timeout'),
+    'fault-crash-at-load': ('{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }',
+                            'compile-error'),
 }
 
 
@@ -128,7 +134,8 @@ def make_class(lesson, out):
 
     for student, (function, code, status, group) in INJECTED.items():
         put(os.path.join(out, student), wanted, inject(reference, function, code))
-        expected[student] = {'status': status, 'score': 'all-but', 'group': group}
+        expected[student] = ({'status': status, 'score': 'all-but', 'group': group} if group
+                             else {'status': status, 'score': 'full'})
     for student, (code, status) in AT_LOAD.items():
         put(os.path.join(out, student), wanted, at_load(reference, code))
         expected[student] = {'status': status, 'score': 'zero'}
@@ -176,7 +183,7 @@ def copies(lesson, out, count):
     """count submissions cycling through the class (for the benchmark)."""
     sample = out + '.sample'
     expected = make_class(lesson, sample)
-    cheap = [s for s in sorted(expected) if not s.startswith(('fault-hang', 'fault-endless', 'archive-bomb'))]
+    cheap = [s for s in sorted(expected) if not s.startswith(('fault-stops', 'fault-endless', 'archive-bomb'))]
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     entries = sorted(os.listdir(sample))

@@ -10,7 +10,8 @@ against, the book's sources (and the built book, when there is one and it
 holds no reference code), the Makefile and its fragments, scripts/ and the
 README. Left out: solutions/, the instructor tools (tools/), the grader
 catalogues made from the reference (tests/<L>/mutants, tests/<L>/variants),
-hidden checks (any path with "hidden" in a name), the kit's own tests of
+hidden checks (any path with "hidden" in a name, but for a header, which
+only declares them for the student build), the kit's own tests of
 the instructor tools, CI.
 
 Two guards run on every build, so a new file in the repo cannot leak the
@@ -53,7 +54,8 @@ def wanted(relpath):
     parts = relpath.split('/')
     if any(part in LEFT_OUT_DIRS for part in parts):
         return False
-    if any(word in part.lower() for part in parts for word in LEFT_OUT_WORDS):
+    # A header that only declares (hidden.h: what the student build calls) may go.
+    if any(word in part.lower() for part in parts for word in LEFT_OUT_WORDS) and not relpath.endswith('.h'):
         return False
     return not relpath.endswith(('.pyc', '.o', '.a', '~', '.swp'))
 

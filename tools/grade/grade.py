@@ -132,7 +132,7 @@ class Batch:
         key = kit.submission_key(b'reference', kit_digest, self.grading_seed, self.settings)
         state = read_state(state_path)
         if state and state.get('key') == key:
-            return state['tests']
+            return state['tests'], state['seconds']
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
         build = subprocess.run(kit.make_grader_command(self.lesson, solutions, os.path.join(folder, 'bin')),
@@ -164,8 +164,8 @@ class Batch:
         if ungrouped:
             fail(f'checks that belong to no group of lesson.mk ({", ".join(self.groups)}): '
                  f'{", ".join(ungrouped[:5])}', 1)
-        res.write_json(state_path, {'key': key, 'tests': loaded['tests']})
-        return loaded['tests']
+        res.write_json(state_path, {'key': key, 'tests': loaded['tests'], 'seconds': verdict['wall_seconds']})
+        return loaded['tests'], verdict['wall_seconds']
 
     # ---- one student --------------------------------------------------------
     def grade_one(self, ctx, student, path, slots, force):
@@ -228,10 +228,10 @@ class Batch:
 
         users = ensure_slot_users(self.jobs)
         kit_digest = kit.inputs_digest(self.lesson)
-        reference_tests = self.reference(kit_digest, users[0])
+        reference_tests, reference_seconds = self.reference(kit_digest, users[0])
         self.group_max = res.group_points(reference_tests, self.groups)
         ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
-                          reference_tests, self.groups, self.bonus, self.test_timeout)
+                          reference_tests, self.groups, self.bonus, self.test_timeout, reference_seconds)
         slots = queue.Queue()
         for user in users:
             slots.put(user)
@@ -300,9 +300,9 @@ def single(args):
         os.makedirs(batch.out_dir, exist_ok=True)
         users = ensure_slot_users(1)
         kit_digest = kit.inputs_digest(args.lesson)
-        reference_tests = batch.reference(kit_digest, users[0])
+        reference_tests, reference_seconds = batch.reference(kit_digest, users[0])
         ctx = job.Context(args.lesson, batch.out_dir, batch.limits, batch.grading_seed, kit_digest,
-                          reference_tests, batch.groups, batch.bonus, batch.test_timeout)
+                          reference_tests, batch.groups, batch.bonus, batch.test_timeout, reference_seconds)
         results, _ = job.grade_submission(ctx, 'submission', args.single, users[0])
     except BaseException as error:  # the JSON is written whatever happened
         results = res.make_results([], 'grader-error',
