@@ -328,7 +328,17 @@ void format_double(char *buf, size_t size, double v)
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, size, "%.*g", digits, v);
         if (strtod(buf, NULL) == v) {
-            return;
+            break;
+        }
+    }
+    /* %g writes an exponent as soon as it is >= the digits asked for (100
+     * with one digit is "1e+02"); write such numbers out in full up to 1e16,
+     * as Python's repr does. */
+    const char *e = strchr(buf, 'e');
+    if (e != NULL) {
+        const long exponent = strtol(e + 1, NULL, 10);
+        if (exponent >= 0 && exponent < 16) {
+            snprintf(buf, size, "%.*g", (int)exponent + 1, v);
         }
     }
 }

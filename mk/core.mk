@@ -89,9 +89,9 @@ $(CORE_BENCH): bench/bench_core.c $(KIT_LIB)
 
 .PHONY: bench-core
 bench-core: $(CORE_BENCH)
-	$(Q)$(CORE_BENCH) --json $(CORE_OUT)/bench/bench_core.json
+	$(Q)$(CORE_BENCH) --results $(CORE_OUT)/bench/bench_core.txt
 	$(Q)if /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then \
-	    /usr/bin/python3 bench/torch_demo.py --compare $(CORE_OUT)/bench/bench_core.json; \
+	    /usr/bin/python3 bench/torch_demo.py --compare $(CORE_OUT)/bench/bench_core.txt; \
 	else \
 	    echo "bench-core: PyTorch not found (scripts/deps.sh torch installs it); no comparison"; \
 	fi
