@@ -22,8 +22,9 @@ BOOK_CLAIMS   := $(BOOK_SRC)/claims
 BOOK_WORK     ?= $(BUILD)/book/$(LESSON)
 BOOK_HTML     ?= $(BUILD)/book/$(LESSON).html
 BOOK_PDF      ?= $(BUILD)/book/$(LESSON).pdf
-# The reference build of the lesson program (a file target of mk/lesson.mk).
-BOOK_LESSON_BIN ?= $(BUILD)/opt/$(LESSON)/solutions_$(LESSON)/lesson
+# The reference build of the lesson program (a file target of mk/lesson.mk:
+# build/opt/LESSON/solutions_LESSON/lesson, or its SANITIZE=1 twin).
+BOOK_LESSON_BIN ?= $(or $(REFERENCE_LESSON),$(BUILD)/opt/$(LESSON)/solutions_$(LESSON)/lesson)
 
 BOOK_FIGURES  := $(patsubst $(BOOK_SRC)/figures/%.gp,%,$(wildcard $(BOOK_SRC)/figures/*.gp))
 BOOK_SVGS     := $(BOOK_FIGURES:%=$(BOOK_WORK)/fig/%.svg)
@@ -42,8 +43,15 @@ BOOK_PANDOC := pandoc --from=markdown+fenced_divs+bracketed_spans --fail-if-warn
     --metadata=numbers-file:$(BOOK_WORK)/numbers.tsv --metadata=claims-file:$(BOOK_CLAIMS) \
     --number-sections --toc --toc-depth=2 --highlight-style=tango --resource-path=$(BOOK_WORK)
 
+# The book shows the reference solutions and runs the reference build: the
+# student edition (no solutions/) cannot build it, and says so.
+book_needs_solutions = @test -f solutions/$(LESSON)/schedulers.c || { \
+    echo "book: solutions/$(LESSON)/ is missing (the student edition has no reference solutions);" \
+         "the book's exercise solutions, figures and numbers come from them: build it from the full kit" >&2; exit 1; }
+
 .PHONY: book book-files test-book
 book:
+	$(book_needs_solutions)
 	$(Q)scripts/deps.sh book
 	$(Q)$(MAKE) --no-print-directory book-files
 
@@ -124,6 +132,7 @@ $(BOOK_PDF): $(BOOK_WORK)/$(LESSON).tex
 # structure and rules, listings, numbers and claims, the HTML, the PDF, the
 # filters' failure modes, and byte-reproducibility (a second build elsewhere).
 test-book:
+	$(book_needs_solutions)
 	$(Q)scripts/deps.sh book
 	$(Q)$(MAKE) --no-print-directory book-files
 	$(Q)python3 tests/book/check_book.py --lesson $(LESSON) --build $(BUILD) \

@@ -43,6 +43,6 @@ set linetype 8 lc rgb '#999999' lw 2 dt 1
 
 set border 3 lw 1
 set tics nomirror out
-set grid xtics ytics mytics lc rgb '#dddddd' lw 1 dt 1
+set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1
 set key top right opaque box lc rgb '#cccccc' samplen 2.5 spacing 1.15
 set xlabel 'epoch'

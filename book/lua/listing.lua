@@ -12,8 +12,9 @@ is replaced by the lines of that file between the marker lines
     // [/listing]
 
 (`#` comments work the same way in Python files). The marker lines
-themselves, and any markers nested inside the region, are dropped, and the
-region is dedented. The listing gets a caption naming the file, the marker
+themselves, any markers nested inside the region, and the kit's
+`// BEGIN SOLUTION` / `// END SOLUTION` lines (which delimit what students
+write) are dropped, and the region is dedented. The listing gets a caption naming the file, the marker
 and the source lines, so a reader knows where the code lives.
 
 The build fails, with a message that says what to fix, when the file cannot
@@ -45,6 +46,14 @@ end
 local function open_marker(line)
   return line:match("^%s*//%s*%[listing%s+([%w_%-%.]+)%]%s*$")
       or line:match("^%s*#%s*%[listing%s+([%w_%-%.]+)%]%s*$")
+end
+
+-- The kit's own marker lines for the parts students write: not code.
+local function is_solution_marker(line)
+  return line:match("^%s*//%s*BEGIN SOLUTION%s*$") ~= nil
+      or line:match("^%s*//%s*END SOLUTION%s*$") ~= nil
+      or line:match("^%s*#%s*BEGIN SOLUTION%s*$") ~= nil
+      or line:match("^%s*#%s*END SOLUTION%s*$") ~= nil
 end
 
 local function is_close_marker(line)
@@ -90,6 +99,8 @@ local function cut(path, lines, name)
       if depth == 0 then
         return body, first, last
       end
+    elseif is_solution_marker(line) then
+      -- dropped: see is_solution_marker
     else
       body[#body + 1] = line
       first = first or i
@@ -139,12 +150,15 @@ function CodeBlock(block)
     fail(string.format("listing '%s' in %s is empty", name, path))
   end
 
+  -- Attributes as an ordered list (a Lua table's order is not fixed, and
+  -- the output must be the same bytes every time).
   local attrs = {}
   for k, v in pairs(block.attributes) do
-    if k ~= "include" and k ~= "listing" then attrs[k] = v end
+    if k ~= "include" and k ~= "listing" then attrs[#attrs + 1] = { k, v } end
   end
-  attrs["source"] = path
-  attrs["marker"] = name
+  table.sort(attrs, function(a, b) return a[1] < b[1] end)
+  attrs[#attrs + 1] = { "source", path }
+  attrs[#attrs + 1] = { "marker", name }
   local code = pandoc.CodeBlock(table.concat(body, "\n"),
     pandoc.Attr("", block.classes, attrs))
 

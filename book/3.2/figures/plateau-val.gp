@@ -12,7 +12,7 @@ set y2tics nomirror out
 set border 11 lw 1
 set xrange [0:*]
 set arrow 1 from fire, graph 0 to fire, graph 1 nohead lt 7 lw 1.5
-set label 1 sprintf(' first reduction: epoch %d', fire) at fire, graph 0.95 left
+set label 1 sprintf(' first cut: epoch %d', fire) at fire, graph 0.06 left
 set key top right
 plot csv('mb_plateau_val') using 1:3 with lines lt 1 title 'training loss', \
      csv('mb_plateau_val') using 1:4 with lines lt 2 title 'validation loss', \

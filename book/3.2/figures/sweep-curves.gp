@@ -4,8 +4,11 @@ bound = val('lr_bound')
 set ylabel 'training loss (MSE, log scale)'
 set logscale y
 set format y '10^{%L}'
+set xrange [0:*]
 set key outside right top title sprintf('η  (bound %.3g)', bound)
 rates = '0.10 0.30 0.50 0.70 0.90 0.97 1.03 1.10 1.20 1.30'
-# Below the bound: blues, darker for larger rates; above: reds.
-colour(r) = (real(r) < bound) ? int(0x0000ff + int((1 - real(r)) * 180) * 0x010100) : int(0xd00000 + int((real(r) - 1) * 400) * 0x000101)
-plot for [r in rates] csv('sweep_'.r) using 1:3 with lines lw 2 lc rgb colour(r) title r
+# Below the bound: blues, darker as the rate grows; above it: reds, darker as it grows.
+below(r) = int(200 - 180 * real(r) / bound)
+above(r) = int(200 - 150 * (real(r) - bound) / 0.35)
+colour(r) = (real(r) < bound) ? (below(r) * 0x10000 + below(r) * 0x100 + 255) : (230 * 0x10000 + above(r) * 0x100 + above(r))
+plot for [r in rates] csv('sweep_'.r) using 1:3 with lines lw 2 dt 1 lc rgb colour(r) title r

@@ -1,0 +1,535 @@
+#!/usr/bin/env python3
+"""check_book.py: the tests of the lesson's book (make test-book).
+
+Run after `make book-files` has built the book. Every check prints one line,
+PASS or FAIL (with what to fix), or SKIP with the reason; the totals go to
+the test summary as "book PASSED FAILED". Exit status 1 if anything failed.
+
+Checks, in order:
+  lint      the Markdown: sections present and in order, 1-4 exercises each
+            with a solution listing, no HTML tags, $ and $$ balanced, every
+            claim and figure wired up, typed Python, uv (not pip)
+  listings  every listing resolves to its marker, and appears in the HTML
+  failures  the filters and the build fail on a missing marker, a missing
+            file, an unknown placeholder, an unknown claim, a false claim
+  numbers   every placeholder has a value, values match the runs' CSV files
+  claims    every comparison the text makes holds for the runs
+  html      MathML, every image embedded, nothing fetched from the network
+  pdf       page count, every section heading, vector figures, fonts embedded
+  pytorch   the PyTorch listings' script reproduces the kit's runs
+  repro     a second build elsewhere gives the same bytes
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import base64
+import csv
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The sections the series asks for, in order: (pattern on the heading, what it is).
+SECTIONS: list[tuple[str, str]] = [
+    (r"^Introduction\b", "a brief introduction"),
+    (r"^ELI5\b", "an ELI5 explanation"),
+    (r"^Mathematical foundations\b", "the mathematical foundations"),
+    (r"^In depth\b", "the in-depth explanation"),
+    (r"^Demonstrations\b", "demonstrations with code"),
+    (r"^Exercises\b", "the exercises"),
+    (r"^Summary\b", "a summary"),
+    (r"^Key takeaways\b", "the key takeaways"),
+    (r"^(Checklist|Quiz)", "a checklist or quiz"),
+    (r"^What's next\b", "the pointer to the next lesson"),
+]
+
+
+class Results:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok: bool, what: str, fix: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"PASS {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {what}" + (f": {fix}" if fix else ""))
+        return ok
+
+    def skip(self, what: str, why: str) -> None:
+        print(f"SKIP {what}: {why}")
+
+
+def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True, **kw)  # type: ignore[call-overload]
+
+
+# --- the Markdown ------------------------------------------------------------------
+
+def strip_front_matter(text: str) -> str:
+    if text.startswith("---\n"):
+        end = text.index("\n---\n", 4)
+        return "\n" * text[: end + 5].count("\n") + text[end + 5:]
+    return text
+
+
+def split_fences(text: str) -> tuple[str, list[str]]:
+    """The prose with fenced code blocks blanked out, and the code blocks' headers."""
+    prose, headers, in_fence, fence = [], [], False, ""
+    for line in text.split("\n"):
+        m = re.match(r"^(`{3,}|~{3,})(.*)$", line)
+        if not in_fence and m:
+            in_fence, fence = True, m.group(1)
+            headers.append(m.group(2).strip())
+            prose.append("")
+        elif in_fence and line.startswith(fence) and line.strip() == fence:
+            in_fence = False
+            prose.append("")
+        else:
+            prose.append("" if in_fence else line)
+    return "\n".join(prose), headers
+
+
+def headings(prose: str) -> list[tuple[int, str]]:
+    out = []
+    for line in prose.split("\n"):
+        m = re.match(r"^(#{1,6})\s+(.*?)\s*(\{.*\})?\s*$", line)
+        if m:
+            out.append((len(m.group(1)), m.group(2)))
+    return out
+
+
+def include_blocks(md: str) -> list[tuple[str, str]]:
+    """(file, marker) of every ```{... include="F" listing="N"} block."""
+    return re.findall(r'include="([^"]+)"\s+listing="([^"]+)"', md)
+
+
+def marker_region(path: Path, name: str) -> Optional[list[str]]:
+    """The lines of listing `name` in path (None if absent or unclosed), found
+    independently of book/lua/listing.lua."""
+    lines = path.read_text().split("\n")
+    open_re = re.compile(r"^\s*(//|#)\s*\[listing\s+([\w.\-]+)\]\s*$")
+    close_re = re.compile(r"^\s*(//|#)\s*\[/listing\]\s*$")
+    starts = [i for i, l in enumerate(lines) if (m := open_re.match(l)) and m.group(2) == name]
+    if len(starts) != 1:
+        return None
+    depth, body = 1, []
+    for line in lines[starts[0] + 1:]:
+        if open_re.match(line):
+            depth += 1
+        elif close_re.match(line):
+            depth -= 1
+            if depth == 0:
+                return body
+        else:
+            body.append(line)
+    return None
+
+
+def check_lint(r: Results, md_path: Path, claims_path: Path, figures_dir: Path, py_path: Path) -> None:
+    md = md_path.read_text()
+    body = strip_front_matter(md)
+    prose, fence_headers = split_fences(body)
+
+    r.check(re.search(r'^title:\s*"?\S', md, re.M) is not None, "lint: the front matter has a title",
+            f"add `title:` to the YAML block of {md_path}")
+    r.check("Learn the Training Loop" in md, "lint: the series name 'Learn the Training Loop' appears",
+            "name the series in the subtitle")
+
+    # Sections present and in order.
+    tops = [h for lvl, h in headings(prose) if lvl == 1]
+    positions = []
+    for pattern, what in SECTIONS:
+        idx = next((i for i, h in enumerate(tops) if re.search(pattern, h)), None)
+        r.check(idx is not None, f"lint: section '{what}' present",
+                f"add a top-level heading matching /{pattern}/ to {md_path}")
+        positions.append(idx if idx is not None else -1)
+    found = [p for p in positions if p >= 0]
+    r.check(found == sorted(found), "lint: sections in the series' order",
+            "order: " + ", ".join(w for _, w in SECTIONS) + f"; found: {tops}")
+
+    # Exercises: 1 to 4, each with at least one solution listing from solutions/.
+    raw_sections = re.split(r"^# ", body, flags=re.M)
+    ex_raw = next((s for s in raw_sections if s.startswith("Exercises")), "")
+    exercises = re.split(r"^## ", ex_raw, flags=re.M)[1:]
+    r.check(1 <= len(exercises) <= 4, f"lint: {len(exercises)} exercises (the series asks for 1 to 4)",
+            "write between one and four `## Exercise N: ...` sections under # Exercises")
+    for ex in exercises:
+        title = ex.split("\n", 1)[0].strip()
+        sols = [f for f, _ in include_blocks(ex) if f.startswith("solutions/")]
+        r.check(bool(sols), f"lint: '{title}' shows its full solution from the reference solutions",
+                'add a ```{.c include="solutions/..." listing="..."} block to the exercise')
+
+    # No HTML tags in the Markdown (prose, with code and math taken out).
+    no_code = re.sub(r"`[^`\n]*`", "", prose)
+    no_math = re.sub(r"\$\$.*?\$\$", "", no_code, flags=re.S)
+    no_math = re.sub(r"\$[^$\n]*\$", "", no_math)
+    tags = re.findall(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|<!--", no_math)
+    tag_text = re.findall(r"(</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--)", no_math)
+    r.check(not tags, "lint: no HTML tags in the Markdown", f"remove {tag_text[:3]}")
+
+    # Math delimiters balanced: $$ in pairs, and inline $ in pairs per paragraph.
+    no_code_math = re.sub(r"`[^`\n]*`", "", prose)
+    r.check(no_code_math.count("$$") % 2 == 0, "lint: $$ display-math delimiters balanced",
+            f"{no_code_math.count('$$')} $$ delimiters: one is unclosed")
+    without_display = re.sub(r"\$\$.*?\$\$", "", no_code_math, flags=re.S)
+    bad = [p.strip()[:60] for p in re.split(r"\n\s*\n", without_display)
+           if len(re.findall(r"(?<!\\)\$", p)) % 2]
+    r.check(not bad, "lint: inline $ math delimiters balanced in every paragraph",
+            f"odd number of $ in: {bad[:2]}")
+
+    # Claims: every claim is in the text, every mark names a claim.
+    claim_ids = [l.split()[0] for l in claims_path.read_text().split("\n")
+                 if l.strip() and not l.lstrip().startswith("#")]
+    refs: set[str] = set()
+    for m in re.finditer(r"\{\.claim ref=(?:\"([^\"]+)\"|([^\s}]+))\}", md):
+        refs.update((m.group(1) or m.group(2)).replace(",", " ").split())
+    missing = [c for c in claim_ids if c not in refs]
+    unknown = sorted(refs - set(claim_ids))
+    r.check(not missing, f"lint: every claim of {claims_path.name} is marked in the text",
+            f"mark the sentence [..]{{.claim ref=ID}} or drop the claim: {missing}")
+    r.check(not unknown, "lint: every claim mark names a claim", f"unknown: {unknown}")
+
+    # Figures: every figure the text shows has a script; every script is shown.
+    shown = set(re.findall(r"\]\(fig/([\w.-]+)\)", md))
+    scripts = {p.stem for p in figures_dir.glob("*.gp")}
+    r.check(shown <= scripts, "lint: every figure in the text has a gnuplot script",
+            f"no {figures_dir}/NAME.gp for {sorted(shown - scripts)}")
+    r.check(scripts <= shown, "lint: every gnuplot script is shown in the text",
+            f"unused: {sorted(scripts - shown)}")
+    r.check(len(shown) >= 5, f"lint: {len(shown)} figures (loss, lr, sweep, mini-batch, plateau at least)")
+
+    # The PyTorch side: typed Python, installed with uv.
+    r.check(re.search(r"\buv (add|run|pip)\b", body) is not None, "lint: install instructions use uv",
+            "show `uv add torch` / `uv run`")
+    r.check(re.search(r"(?<!uv )\bpip install\b", body) is None, "lint: no bare `pip install` (the series uses uv)")
+    py_blocks = [h for h in fence_headers if re.search(r"\.python\b", h)]
+    untyped_blocks = [h for h in py_blocks if "include=" not in h]
+    r.check(not untyped_blocks, "lint: every Python listing comes from the typed, tested script",
+            f"replace inline Python blocks with include= blocks: {untyped_blocks[:2]}")
+    tree = ast.parse(py_path.read_text())
+    untyped = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.args + node.args.kwonlyargs
+            if node.returns is None or any(a.annotation is None for a in args):
+                untyped.append(node.name)
+    r.check(not untyped, f"lint: every function in {py_path.name} has type hints",
+            f"annotate: {untyped}")
+    whats_next = next((s for s in raw_sections if s.startswith("What's next")), "")
+    r.check("3.3" in whats_next and re.search(r"initiali[sz]ation", whats_next, re.I) is not None,
+            "lint: the last section points to lesson 3.3, weight initialisation")
+
+
+# --- listings ----------------------------------------------------------------------------
+
+def check_listings(r: Results, md_path: Path, html_text: str) -> None:
+    blocks = include_blocks(md_path.read_text())
+    r.check(bool(blocks), f"listings: {len(blocks)} listings pulled from source files")
+    plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+    for path, name in blocks:
+        f = ROOT / path
+        if not r.check(f.is_file(), f"listings: {path} exists", "the book cuts a listing from it"):
+            continue
+        region = marker_region(f, name)
+        if not r.check(region is not None and any(l.strip() for l in region),
+                       f"listings: [listing {name}] in {path} is present once, closed and not empty",
+                       f"add `// [listing {name}]` ... `// [/listing]` (or #) around the code"):
+            continue
+        assert region is not None
+        first = next(l.strip() for l in region if l.strip() and "SOLUTION" not in l)
+        r.check(first in plain, f"listings: the HTML shows [listing {name}] ({first[:40]!r})",
+                "the listing filter did not replace the block")
+
+
+def pandoc_filter_run(md: str, tmp: Path, numbers: Path, claims: Path) -> subprocess.CompletedProcess[str]:
+    src = tmp / "probe.md"
+    src.write_text(md)
+    return run(["pandoc", "--from=markdown", "--to=html5",
+                "--lua-filter=book/lua/listing.lua", "--lua-filter=book/lua/numbers.lua",
+                f"--metadata=numbers-file:{numbers}", f"--metadata=claims-file:{claims}",
+                str(src), "-o", str(tmp / "probe.html")])
+
+
+def check_failures(r: Results, args: argparse.Namespace, numbers: Path, claims: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="book-neg-", dir=ROOT / args.build) as d:
+        tmp = Path(d)
+        ok = pandoc_filter_run('```{.c include="solutions/3.2/schedulers.c" listing="step-decay"}\n```\n',
+                               tmp, numbers, claims)
+        r.check(ok.returncode == 0, "failures: (control) a good listing builds", ok.stderr.strip()[:200])
+
+        cases: list[tuple[str, str, str]] = [
+            ('```{.c include="solutions/3.2/schedulers.c" listing="no-such-marker"}\n```\n',
+             "no-such-marker", "a missing marker"),
+            ('```{.c include="solutions/3.2/no-such-file.c" listing="step-decay"}\n```\n',
+             "no-such-file.c", "a missing file"),
+            ("The loss is {{constant.no_such_number}}.\n", "constant.no_such_number", "an unknown placeholder"),
+            ("The loss is {{=constant.final_loss * no_such_key}}.\n", "no_such_key", "an unknown key in an expression"),
+            ("[A sentence]{.claim ref=no-such-claim}.\n", "no-such-claim", "an unknown claim"),
+        ]
+        for md, needle, what in cases:
+            res = pandoc_filter_run(md, tmp, numbers, claims)
+            r.check(res.returncode != 0 and needle in res.stderr,
+                    f"failures: the filters stop on {what}, naming it",
+                    f"exit {res.returncode}, stderr: {res.stderr.strip()[:200]!r}")
+
+        # The whole build stops on a missing marker (make, not just the filter).
+        bad = tmp / "bad.md"
+        bad.write_text(md_path_text(args).replace('listing="step-decay"', 'listing="step-decay-gone"', 1))
+        res = run(["make", "--no-print-directory", "book-files", f"LESSON={args.lesson}",
+                   f"BOOK_MD={bad}", f"BOOK_WORK={tmp}/work", f"BOOK_HTML={tmp}/bad.html",
+                   f"BOOK_PDF={tmp}/bad.pdf"])
+        r.check(res.returncode != 0 and "step-decay-gone" in res.stderr and not (tmp / "bad.html").exists(),
+                "failures: `make book` fails on a missing listing marker, with the marker's name",
+                f"exit {res.returncode}; stderr: {res.stderr.strip()[-300:]!r}")
+
+        # The claims checker fails on a claim the runs contradict.
+        false_claims = tmp / "claims"
+        false_claims.write_text("wrong-way constant.final_loss > step.final_loss The constant rate ends higher.\n")
+        res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers), str(false_claims)])
+        r.check(res.returncode != 0 and "FAIL claim wrong-way" in res.stdout,
+                "failures: the claims checker fails on a false claim", res.stdout.strip()[:200])
+
+
+def md_path_text(args: argparse.Namespace) -> str:
+    return (ROOT / "book" / args.lesson / f"{args.lesson}.md").read_text()
+
+
+# --- numbers and claims -----------------------------------------------------------------
+
+def read_numbers(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().split("\n"):
+        if "\t" in line:
+            k, v = line.split("\t", 1)
+            out[k] = v
+    return out
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def check_numbers(r: Results, args: argparse.Namespace, numbers: dict[str, str], work: Path) -> None:
+    md = md_path_text(args)
+    placeholders = re.findall(r"\{\{([^{}]*)\}\}", md)
+    keys = set()
+    for p in placeholders:
+        body = re.sub(r":\s*[-+ #0]*\d*\.?\d*[dfgeGE]\s*$", "", p).strip()
+        if body.startswith("="):
+            keys.update(k for k in re.findall(r"[A-Za-z_][\w.]*[\w]", body[1:])
+                        if k not in ("exp", "log", "sqrt", "abs"))
+        else:
+            keys.add(body)
+    missing = sorted(k for k in keys if k not in numbers)
+    r.check(not missing, f"numbers: all {len(keys)} keys the text quotes come from the runs",
+            f"no value for {missing[:5]}")
+    r.check(len(placeholders) >= 40, f"numbers: the text quotes {len(placeholders)} numbers from the runs")
+
+    # The numbers are the runs' own: spot-check against the CSV files.
+    data = work / "data"
+    for run_name in ("constant", "step", "exponential", "mb_plateau_val"):
+        rows = read_csv(data / f"{run_name}.csv")
+        r.check(float(numbers[f"{run_name}.final_loss"]) == float(rows[-1]["loss"]),
+                f"numbers: {run_name}.final_loss is the last loss of its run",
+                f"{numbers.get(run_name + '.final_loss')} vs {rows[-1]['loss']}")
+    rows = read_csv(data / "mb_plateau_val.csv")
+    first = next((int(x["epoch"]) for x in rows if float(x["lr"]) < float(rows[0]["lr"])), -1)
+    r.check(int(float(numbers["mb_plateau_val.first_drop"])) == first,
+            "numbers: the epoch the plateau scheduler fires is read from its lr column")
+
+    # The Hessian is computed for the data the runs used: `set samples` is the
+    # program's default.
+    samples = numbers.get("samples", "")
+    a = run([args.bin, "--schedule", "constant", "--epochs", "20", "--csv"])
+    b = run([args.bin, "--schedule", "constant", "--epochs", "20", "--samples", samples, "--csv"])
+    r.check(a.returncode == 0 and a.stdout == b.stdout and a.stdout != "",
+            f"numbers: the runs use {samples} samples, the Hessian's n (the program's default)",
+            "book/<lesson>/runs `set samples` must equal the lesson program's --samples default")
+    lam = float(numbers["lambda_max"])
+    n = int(samples)
+    sxx = sum((-1 + 2 * i / (n - 1)) ** 2 for i in range(n))
+    expect = max(2 * sxx / n, 2.0)
+    r.check(abs(lam - expect) < 1e-9 * expect, f"numbers: lambda_max = {lam:.6g} (independent computation {expect:.6g})")
+
+
+def check_claims(r: Results, numbers_path: Path, claims_path: Path) -> None:
+    res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers_path), str(claims_path)])
+    lines = [l for l in res.stdout.split("\n") if l.startswith(("PASS", "FAIL"))]
+    for line in lines:
+        status, rest = line.split(" ", 1)
+        r.check(status == "PASS", rest if status == "PASS" else rest.split(":", 1)[0],
+                rest.split(":", 1)[1].strip() if ":" in rest else "")
+    r.check(res.returncode == 0 and bool(lines), f"claims: the checker accepts all {len(lines)} claims",
+            res.stderr.strip()[:200])
+
+
+# --- the outputs ----------------------------------------------------------------------------
+
+def check_html(r: Results, html_text: str, n_figures: int) -> None:
+    r.check(html_text.count("<math") >= 20, f"html: math is MathML ({html_text.count('<math')} <math> elements)",
+            "build with pandoc --mathml")
+    imgs = re.findall(r"<img\b[^>]*>", html_text)
+    srcs = [re.search(r'\bsrc="([^"]*)"', i) for i in imgs]
+    not_embedded = [s.group(1)[:60] if s else "(no src)" for s in srcs if not s or not s.group(1).startswith("data:")]
+    r.check(len(imgs) == n_figures, f"html: {len(imgs)} images for {n_figures} figures")
+    r.check(not not_embedded, "html: every image is embedded as a data: URI", f"not embedded: {not_embedded[:3]}")
+    svgs_ok = True
+    for s in srcs:
+        if s and s.group(1).startswith("data:image/svg+xml;base64,"):
+            svg = base64.b64decode(s.group(1).split(",", 1)[1]).decode()
+            svgs_ok &= "<svg" in svg and ("epoch" in svg or "learning rate" in svg)
+        else:
+            svgs_ok = False
+    r.check(svgs_ok, "html: every image is a gnuplot SVG with labelled axes")
+    external = re.findall(r"<(?:img|script|link|iframe|source|video|audio|object|embed)\b[^>]*\b(?:src|href|data)=\"(?:https?:)?//[^\"]*\"",
+                          html_text)
+    r.check(not external, "html: no resource fetched from the network (img, script, link, ...)",
+            f"external: {external[:3]}")
+    r.check("<script" not in html_text, "html: no scripts")
+    r.check(re.search(r"url\(\s*['\"]?(https?:)?//", html_text) is None and "@import" not in html_text,
+            "html: the CSS loads nothing from the network")
+    r.check('id="TOC"' in html_text, "html: a table of contents")
+    r.check('name="viewport"' in html_text and "@media" in html_text,
+            "html: a viewport and media queries (phone and print)")
+    r.check("{{" not in html_text, "html: no placeholder left", "a {{...}} survived the numbers filter")
+    code = " ".join(re.findall(r"<pre\b.*?</pre>", html_text, flags=re.S))
+    r.check("BEGIN SOLUTION" not in code and "END SOLUTION" not in code,
+            "html: listings without the kit's BEGIN/END SOLUTION lines")
+
+
+def check_pdf(r: Results, pdf: Path, md: str, n_figures: int) -> None:
+    info = run(["pdfinfo", str(pdf)]).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) if "Pages:" in info else 0
+    r.check(10 <= pages <= 45, f"pdf: {pages} pages (sane range 10-45)")
+    text = run(["pdftotext", "-layout", str(pdf), "-"]).stdout
+    flat = re.sub(r"\s+", " ", text.replace("\u2019", "'"))
+    prose, _ = split_fences(strip_front_matter(md))
+    for lvl, h in headings(prose):
+        if lvl > 2:
+            continue
+        plain = re.sub(r"[*_`]", "", re.sub(r"\$[^$]*\$", "", h)).replace("\u2013", "-").strip()
+        words = re.sub(r"\s+", " ", plain.replace("\u2013", "–"))
+        found = words in flat or words.replace("–", "-") in flat.replace("–", "-")
+        r.check(found, f"pdf: heading '{plain}' in the text (pdftotext)", "the PDF lacks this section")
+    r.check("{{" not in text, "pdf: no placeholder left")
+    images = run(["pdfimages", "-list", str(pdf)]).stdout.strip().split("\n")[2:]
+    r.check(not [l for l in images if l.strip()], "pdf: figures are vector (no raster images)",
+            f"{len(images)} raster images")
+    fonts = run(["pdffonts", str(pdf)]).stdout.strip().split("\n")[2:]
+    not_emb = []
+    for line in fonts:
+        t = line.split()
+        flags = [i for i in range(len(t) - 2) if all(x in ("yes", "no") for x in t[i:i + 3])]
+        if flags and t[flags[0]] == "no":  # columns emb, sub, uni: emb first
+            not_emb.append(t[0])
+    r.check(bool(fonts) and not not_emb, f"pdf: all {len(fonts)} fonts embedded", f"not embedded: {not_emb}")
+    figs = text.count("Figure ")
+    r.check(figs >= n_figures, f"pdf: {n_figures} figure captions", f"found {figs}")
+
+
+def check_pytorch(r: Results, args: argparse.Namespace, numbers: dict[str, str], work: Path) -> None:
+    torch_py = "/usr/bin/python3"
+    probe = subprocess.run([torch_py, "-c", "import torch"], capture_output=True) if os.path.exists(torch_py) else None
+    if probe is None or probe.returncode != 0:
+        r.skip("pytorch: the PyTorch script against the kit", "no PyTorch for /usr/bin/python3 (make golden installs it)")
+        return
+    script = ROOT / "book" / args.lesson / "py" / "lr_schedules.py"
+    for run_name in ("constant", "step", "exponential", "plateau", "warmup_cosine", "mb_step", "mb_plateau_val"):
+        flags = numbers[f"cmd.{run_name}"].split()
+        res = subprocess.run([torch_py, str(script), *flags], cwd=ROOT, text=True, capture_output=True)
+        if not r.check(res.returncode == 0, f"pytorch: lr_schedules.py {' '.join(flags)} runs", res.stderr.strip()[-200:]):
+            continue
+        theirs = list(csv.DictReader(res.stdout.splitlines()))
+        ours = read_csv(work / "data" / f"{run_name}.csv")
+        worst, where = 0.0, ""
+        for a, b in zip(theirs, ours):
+            for col in b:
+                if col == "epoch":
+                    continue
+                x, y = float(a[col]), float(b[col])
+                rel = abs(x - y) / max(abs(x), 1e-30)
+                if rel > worst:
+                    worst, where = rel, f"epoch {b['epoch']} {col}: torch {x!r}, kit {y!r}"
+        r.check(len(theirs) == len(ours) and worst <= 1e-6,
+                f"pytorch: {run_name} matches the kit (worst relative difference {worst:.1e})", where)
+
+
+def check_repro(r: Results, args: argparse.Namespace) -> None:
+    out = Path(args.build) / "book" / "repro"
+    shutil.rmtree(ROOT / out, ignore_errors=True)
+    res = run(["make", "--no-print-directory", "book-files", f"LESSON={args.lesson}",
+               f"BOOK_WORK={out}/{args.lesson}", f"BOOK_HTML={out}/{args.lesson}.html",
+               f"BOOK_PDF={out}/{args.lesson}.pdf"])
+    if not r.check(res.returncode == 0, "repro: a second build in another folder succeeds", res.stderr.strip()[-300:]):
+        return
+    for kind, mine in (("html", args.html), ("pdf", args.pdf)):
+        a = (ROOT / mine).read_bytes()
+        b = (ROOT / out / f"{args.lesson}.{kind}").read_bytes()
+        r.check(a == b, f"repro: the {kind.upper()} is byte-identical across builds",
+                "something time- or path-dependent leaks into the output (SOURCE_DATE_EPOCH, figure metadata)")
+    shutil.rmtree(ROOT / out, ignore_errors=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description="tests of the lesson's book")
+    p.add_argument("--lesson", required=True)
+    p.add_argument("--build", default="build")
+    p.add_argument("--work", required=True)
+    p.add_argument("--html", required=True)
+    p.add_argument("--pdf", required=True)
+    p.add_argument("--bin", required=True)
+    p.add_argument("--summary")
+    p.add_argument("--quick", action="store_true", help="skip the slow checks (pytorch, repro)")
+    args = p.parse_args()
+
+    r = Results()
+    src = ROOT / "book" / args.lesson
+    md_path = src / f"{args.lesson}.md"
+    claims_path = src / "claims"
+    work = ROOT / args.work
+    numbers_path = work / "numbers.tsv"
+    numbers = read_numbers(numbers_path)
+    html_text = (ROOT / args.html).read_text()
+    n_figures = len(set(re.findall(r"\]\(fig/([\w.-]+)\)", md_path.read_text())))
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("lint", lambda: check_lint(r, md_path, claims_path, src / "figures", src / "py" / "lr_schedules.py")),
+        ("listings", lambda: check_listings(r, md_path, html_text)),
+        ("failures", lambda: check_failures(r, args, numbers_path, claims_path)),
+        ("numbers", lambda: check_numbers(r, args, numbers, work)),
+        ("claims", lambda: check_claims(r, numbers_path, claims_path)),
+        ("html", lambda: check_html(r, html_text, n_figures)),
+        ("pdf", lambda: check_pdf(r, ROOT / args.pdf, md_path.read_text(), n_figures)),
+    ]
+    if not args.quick:
+        steps += [("pytorch", lambda: check_pytorch(r, args, numbers, work)),
+                  ("repro", lambda: check_repro(r, args))]
+    for name, step in steps:
+        try:
+            step()
+        except Exception as e:  # a crashing check is a failing check, with its reason
+            r.check(False, f"{name}: the checks ran", f"{type(e).__name__}: {e}")
+
+    print(f"test-book: {r.passed} passed, {r.failed} failed")
+    if args.summary:
+        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.summary, "a") as f:
+            f.write(f"book {r.passed} {r.failed}\n")
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
