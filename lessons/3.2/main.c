@@ -233,11 +233,13 @@ static void check_options(const Options *o)
         die("--eps must be >= 0, got %g", o->plateau.eps);
     if (o->warmup < 0)
         die("--warmup must be >= 0, got %d", o->warmup);
-    int total = o->total ? o->total : o->epochs;
-    if (total <= o->warmup)
-        die("--total (%d) must be larger than --warmup (%d)", total, o->warmup);
-    if (o->have_schedule && o->schedule == SCHED_WARMUP_COSINE && o->lr == 0)
-        die("--lr must be > 0 for warmup_cosine (it scales by min_lr / lr)");
+    if (o->have_schedule && o->schedule == SCHED_WARMUP_COSINE) {
+        int total = o->total ? o->total : o->epochs;
+        if (total <= o->warmup)
+            die("--total (%d) must be larger than --warmup (%d)", total, o->warmup);
+        if (o->lr == 0)
+            die("--lr must be > 0 for warmup_cosine (it scales by min_lr / lr)");
+    }
     if (o->batch_size < 0)
         die("--batch-size must be >= 0, got %d", o->batch_size);
     if (o->val_every < 0 || o->val_every == 1)

@@ -243,57 +243,121 @@ static void add_hint(Text *t, Diagnosis d)
         add(t, "\n  or [%s]: %s", d.also->id, d.also->text);
 }
 
-/* Checks one case; 0 = pass, 1 = fail with the message in t. */
-static int check_case(const Golden *g, int ci, Text *t, const char *plot_data)
+/* Runs case ci with the submission and compares. Returns 0 (pass), 1 (the
+ * rates differ from *first_lr on) or 2 (rates equal, losses differ from
+ * *first_loss on); r keeps the run for the message. */
+static int run_and_compare(const Golden *g, int ci, Run *r, int *first, bool *in_val)
 {
     const GoldenCase *c = &g->cases[ci];
-    Run r = {0};
+    memset(r, 0, sizeof *r);
     if (c->is_curve) {
-        if (run_curve(c, &r) != 0 || r.n != c->n) {
-            describe_case(t, c);
-            add(t, ": training produced %d epochs instead of %d", r.n, c->n);
-            return 1;
-        }
+        if (run_curve(c, r) != 0 || r->n != c->n)
+            return 3;
     } else {
-        run_replay(c, &r);
+        run_replay(c, r);
     }
-    Tolerance lt = lr_tolerance(&c->sched);
-    char tol[128];
-    int first = first_lr_difference(c, &r, lt);
-    int status = 0;
-    if (first >= 0) {
-        describe_case(t, c);
-        char a[32], b[32];
+    *first = first_lr_difference(c, r, lr_tolerance(&c->sched));
+    if (*first >= 0)
+        return 1;
+    if (c->is_curve) {
+        *first = first_loss_difference(c, r, in_val);
+        if (*first >= 0)
+            return 2;
+    }
+    return 0;
+}
+
+static void free_run(Run *r)
+{
+    free(r->lr);
+    free(r->loss);
+    free(r->val_loss);
+    memset(r, 0, sizeof *r);
+}
+
+/* The message of a failed case. */
+static void describe_failure(Text *t, const GoldenCase *c, const Run *r, int status, int first,
+                             bool in_val, Diagnosis d)
+{
+    char tol[128], a[32], b[32];
+    describe_case(t, c);
+    if (status == 3) {
+        add(t, ": training produced %d epochs instead of %d", r->n, c->n);
+        return;
+    }
+    if (status == 1) {
         add(t, ":\nthe learning rate first differs at epoch %d: expected %s, got %s", first,
-            num(c->lr[first], a, sizeof a), num(r.lr[first], b, sizeof b));
-        add_table(t, c, &r, first);
-        tolerance_describe(lt, tol, sizeof tol);
-        add(t, "\n  tolerance: %s", tol);
-        add_hint(t, classify(&c->sched, c->lr, r.lr, c->n, g, ci));
-        status = 1;
-    } else if (c->is_curve) {
-        bool in_val = false;
-        first = first_loss_difference(c, &r, &in_val);
-        if (first >= 0) {
-            describe_case(t, c);
-            add(t, ":\nthe %s loss first differs at epoch %d: expected %.9g, got %.9g "
-                   "(the rates match)",
-                in_val ? "validation" : "training", first,
-                in_val ? c->val_loss[first] : c->loss[first],
-                in_val ? r.val_loss[first] : r.loss[first]);
-            add_table(t, c, &r, first);
-            tolerance_describe(LOSS_TOLERANCE, tol, sizeof tol);
-            add(t, "\n  tolerance: %s", tol);
-            add_hint(t, (Diagnosis){hint_find("loss-differs"), NULL, first});
-            status = 1;
+            num(c->lr[first], a, sizeof a), num(r->lr[first], b, sizeof b));
+        add_table(t, c, r, first);
+        tolerance_describe(lr_tolerance(&c->sched), tol, sizeof tol);
+    } else {
+        add(t, ":\nthe %s loss first differs at epoch %d: expected %.9g, got %.9g "
+               "(the rates match)",
+            in_val ? "validation" : "training", first,
+            in_val ? c->val_loss[first] : c->loss[first],
+            in_val ? r->val_loss[first] : r->loss[first]);
+        add_table(t, c, r, first);
+        tolerance_describe(LOSS_TOLERANCE, tol, sizeof tol);
+    }
+    add(t, "\n  tolerance: %s", tol);
+    add_hint(t, d);
+}
+
+/* ------------------------------------------------------------------------
+ * Known mistakes across the cases of a test
+ *
+ * A deterministic submission with one mistake reproduces that mistake's
+ * sequence on every case where the mistake shows, and passes every case
+ * where it does not. So a hint stays a candidate while each failing case
+ * has a matching sequence for it and each passing case has none. One
+ * ambiguous case (three mistakes that all "never reduce") is thus resolved
+ * by the others.
+ * ------------------------------------------------------------------------ */
+
+enum { MAX_HINT_IDS = 64 };
+
+typedef struct {
+    int count;
+    const char *id[MAX_HINT_IDS];
+    bool alive[MAX_HINT_IDS];
+} Candidates;
+
+static void candidates_init(Candidates *k, const Golden *g)
+{
+    k->count = 0;
+    for (int i = 0; i < g->nmistakes; i++) {
+        int j = 0;
+        while (j < k->count && strcmp(k->id[j], g->mistakes[i].hint) != 0)
+            j++;
+        if (j == k->count && k->count < MAX_HINT_IDS) {
+            k->id[k->count] = g->mistakes[i].hint;
+            k->alive[k->count++] = true;
         }
     }
-    if (status && plot_data)
-        write_plot_data(plot_data, c, &r);
-    free(r.lr);
-    free(r.loss);
-    free(r.val_loss);
-    return status;
+}
+
+static void candidates_update(Candidates *k, const Golden *g, int ci, const Run *r, bool failed)
+{
+    bool any_row = false;
+    for (int i = 0; i < g->nmistakes; i++)
+        any_row = any_row || g->mistakes[i].case_index == ci;
+    if (!any_row)
+        return;   /* a case without known mistakes (a training curve) says nothing */
+    Tolerance t = lr_tolerance(&g->cases[ci].sched);
+    for (int j = 0; j < k->count; j++) {
+        bool has_row = false, matches = false;
+        for (int i = 0; i < g->nmistakes; i++) {
+            const Mistake *m = &g->mistakes[i];
+            if (m->case_index != ci || strcmp(m->hint, k->id[j]) != 0)
+                continue;
+            has_row = true;
+            bool same = m->n == r->n;
+            for (int e = 0; same && e < m->n; e++)
+                same = within(m->lr[e], r->lr[e], t);
+            matches = matches || same;
+        }
+        k->alive[j] = k->alive[j] && (failed ? matches : !has_row);
+    }
 }
 
 int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_data, char *msg,
@@ -303,18 +367,62 @@ int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_da
     graded_test_id(test, id, sizeof id);
     Text t = {msg, msg_size, 0};
     msg[0] = '\0';
-    int checked = 0;
-    for (int i = 0; i < g->ncases; i++) {
-        if (strcmp(g->cases[i].test, id) != 0)
+    Candidates k;
+    candidates_init(&k, g);
+    int checked = 0, failed_case = -1, failed_status = 0, failed_first = 0;
+    bool failed_in_val = false;
+    Run failed_run = {0};
+    for (int ci = 0; ci < g->ncases; ci++) {
+        if (strcmp(g->cases[ci].test, id) != 0)
             continue;
         checked++;
-        if (check_case(g, i, &t, plot_data) != 0)
-            return 1;
+        Run r;
+        int first = -1;
+        bool in_val = false;
+        int status = run_and_compare(g, ci, &r, &first, &in_val);
+        if (status == 0 || status == 1)
+            candidates_update(&k, g, ci, &r, status == 1);
+        if (status != 0 && failed_case < 0) {
+            failed_case = ci;
+            failed_status = status;
+            failed_first = first;
+            failed_in_val = in_val;
+            failed_run = r;      /* kept for the message */
+        } else {
+            free_run(&r);
+        }
     }
     if (checked == 0) {
         add(&t, "no golden case is tagged %s: the golden data and the graders disagree "
                 "(regenerate with make golden)", id);
         return 1;
     }
-    return 0;
+    if (failed_case < 0)
+        return 0;
+    const GoldenCase *c = &g->cases[failed_case];
+    Diagnosis d = {hint_find("loss-differs"), NULL, failed_first};
+    if (failed_status == 1) {
+        d = classify(&c->sched, c->lr, failed_run.lr, c->n, g, failed_case);
+        /* Impossible values speak for themselves; otherwise prefer a mistake
+         * that explains every case of the test. */
+        bool invalid = strcmp(d.hint->id, "not-finite") == 0 || strcmp(d.hint->id, "negative-lr") == 0;
+        const Hint *best = NULL, *also = NULL;
+        for (int j = 0; j < k.count && !invalid; j++) {
+            if (!k.alive[j])
+                continue;
+            if (!best)
+                best = hint_find(k.id[j]);
+            else if (!also)
+                also = hint_find(k.id[j]);
+        }
+        if (best) {
+            d.hint = best;
+            d.also = also;
+        }
+    }
+    describe_failure(&t, c, &failed_run, failed_status, failed_first, failed_in_val, d);
+    if (plot_data && failed_status != 3)
+        write_plot_data(plot_data, c, &failed_run);
+    free_run(&failed_run);
+    return 1;
 }

@@ -32,7 +32,9 @@
 
 #include "cases.h"
 #include "golden.h"
+#ifdef KIT_INSTRUCTOR
 #include "hidden.h"
+#endif
 #include "hints.h"
 #include "report.h"
 
@@ -59,6 +61,14 @@ static void plot_data_path(const GradedTest *t, char *buf, size_t size)
     snprintf(buf, size, "%s/%s-%s.dat", plots_dir, SCHED_NAMES[t->sched], t->name);
 }
 
+/* Check counts a test process that exits with status 0 as passed, even when
+ * exit(0) came from the submission half-way through. So a test that really
+ * reached its end leaves this marker, and a "pass" without it is an exit. */
+static void done_marker_path(const GradedTest *t, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/.%s-%s.done", plots_dir, SCHED_NAMES[t->sched], t->name);
+}
+
 /* One graded test; _i is its index in GRADED_TESTS. Runs in a child process. */
 START_TEST(graded_test)
 {
@@ -78,6 +88,11 @@ START_TEST(graded_test)
     }
     if (failed)
         ck_abort_msg("%s", message);
+    char done[PATH_MAX + 64];
+    done_marker_path(t, done, sizeof done);
+    FILE *f = fopen(done, "w");
+    if (f)
+        fclose(f);
 }
 END_TEST
 
@@ -264,9 +279,11 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
                              SCHED_NAMES[t->sched], timeout, hint_find("skipped")->text);
         return;
     }
-    char plot_data[PATH_MAX + 64];
+    char plot_data[PATH_MAX + 64], done[PATH_MAX + 64];
     plot_data_path(t, plot_data, sizeof plot_data);
+    done_marker_path(t, done, sizeof done);
     unlink(plot_data);
+    unlink(done);
 
     Suite *suite = suite_create(SCHED_NAMES[t->sched]);
     TCase *tc = tcase_create(t->name);
@@ -286,9 +303,13 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
     TestResult **results = srunner_results(runner);
     TestResult *r = results[0];
     const char *msg = tr_msg(r) ? tr_msg(r) : "";
-    if (tr_rtype(r) == CK_PASS) {
+    if (tr_rtype(r) == CK_PASS && access(done, F_OK) == 0) {
         out->outcome = OUTCOME_PASSED;
         out->output = format("");
+    } else if (tr_rtype(r) == CK_PASS) {
+        out->outcome = OUTCOME_FAILED;
+        out->output = describe_error("Early exit with return value 0", timeout, out->hint,
+                                     sizeof out->hint, timed_out);
     } else if (tr_rtype(r) == CK_FAILURE) {
         out->outcome = OUTCOME_FAILED;
         out->output = format("%s", msg);
@@ -299,6 +320,7 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
     }
     free(results);
     srunner_free(runner);
+    unlink(done);
 
     if (out->outcome == OUTCOME_FAILED && access(plot_data, R_OK) == 0) {
         char png[PATH_MAX + 64], written[PATH_MAX + 64], title[128], id[64];
@@ -405,6 +427,8 @@ int main(int argc, char **argv)
         grading_seed = strtoull(seed, &end, 10);
         if (*end)
             setup_error(opt.json, outcomes, count, "GRADING_SEED must be a whole number, got '%s'", seed);
+        /* The submission runs in this process's children: let it not read the seed. */
+        unsetenv("GRADING_SEED");
     }
     if (mkdir(plots_dir, 0777) != 0 && errno != EEXIST)
         setup_error(opt.json, outcomes, count, "cannot create the plot folder %s", plots_dir);

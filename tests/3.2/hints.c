@@ -195,9 +195,6 @@ Diagnosis classify(const SchedSettings *s, const double *expected, const double 
         if (got[e] < 0)
             return diag("negative-lr", e);
     }
-    if (got[first] == 0 && expected[first] != 0)
-        return diag("lr-zero", first);
-
     /* A known mistake that reproduces the whole sequence names itself. */
     if (golden && case_index >= 0) {
         Diagnosis d = {NULL, NULL, first};
@@ -215,6 +212,8 @@ Diagnosis classify(const SchedSettings *s, const double *expected, const double 
             return d;
     }
 
+    if (got[first] == 0 && expected[first] != 0)
+        return diag("lr-zero", first);
     if (first == 0) {
         if (n > 1 && !within(expected[0], expected[1], t) && within(expected[1], got[0], t))
             return diag("decays-at-epoch-0", 0);

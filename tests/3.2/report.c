@@ -52,7 +52,7 @@ const char *plot_overlay(const char *plot_data, const char *png_path, const char
                                  : "set terminal svg size 900,700 font 'sans,10'");
     fprintf(gp, "set output '%s'\n", written);
     fprintf(gp, "set multiplot layout 2,1 title '%s'\n", title);
-    fprintf(gp, "set grid\nset key top right\nset xlabel 'epoch'\n");
+    fprintf(gp, "set grid\nset key below\nset offsets 0, 0, graph 0.05, graph 0.05\nset xlabel 'epoch'\n");
     fprintf(gp, "set ylabel 'learning rate'\n%s\n", lr_positive ? "set logscale y" : "unset logscale y");
     fprintf(gp, "plot '%s' using 1:2 with lines lw 3 lc rgb '#999999' title 'torch (expected)', "
                 "'' using 1:3 with linespoints pt 7 ps 0.5 lc rgb '#d62728' title 'yours'\n",

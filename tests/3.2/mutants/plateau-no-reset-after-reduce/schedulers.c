@@ -1,0 +1,252 @@
+/* mutant: forgets to reset the bad-epoch counter after reducing.
+ * expect-fail: plateau
+ * expect-hint: no-reset-bad-epochs
+ */
+/* schedulers.c: the lesson's learning-rate schedulers.
+ *
+ * The one file of lesson 3.2 that you edit. lessons/3.2/schedulers.c has a
+ * TODO in each region between "BEGIN SOLUTION" and "END SOLUTION";
+ * solutions/3.2/schedulers.c is the reference, identical outside those
+ * regions. `make check LESSON=3.2` grades your copy; the rules every
+ * scheduler follows are in schedulers.h (what epoch 0 uses, when step runs).
+ *
+ * The numbers must be PyTorch's (torch.optim.lr_scheduler, version 1.13):
+ * multiply the current rate step by step, as torch does, and compare with
+ * the same strict < and > (docs/pytorch-semantics.md, section 1).
+ */
+#include "schedulers.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Constant: no schedule (the post, section "Mathematical foundations").
+ * lr(e) = lr(0) for every epoch e: init stores the rate, step keeps it.
+ * ------------------------------------------------------------------------ */
+
+// [listing constant]
+static void constant_step(Scheduler *self, double metric)
+{
+    (void)self;
+    (void)metric;   /* nothing changes: the rate of the next epoch is this one */
+}
+
+void constant_init(ConstantScheduler *s, double lr)
+{
+    memset(s, 0, sizeof *s);
+    s->base.name = "constant";
+    s->base.initial_lr = lr;
+    s->base.step = constant_step;
+    /* The rate of epoch 0 (the post, section "Mathematical foundations"). */
+    // BEGIN SOLUTION
+    s->base.lr = lr;
+    // END SOLUTION
+}
+// [/listing]
+
+/* ------------------------------------------------------------------------
+ * Step decay, torch's StepLR (the post, section "Step decay").
+ *   lr(e) = lr(0) * gamma^floor(e / step_size)
+ * computed the way torch computes it: step increments last_epoch, and when
+ * the new last_epoch is a multiple of step_size it multiplies the current
+ * rate by gamma. Epoch 0 never decays; with step_size 50 the first decayed
+ * epoch is 50.
+ * ------------------------------------------------------------------------ */
+
+// [listing step-decay]
+static void step_decay_step(Scheduler *self, double metric)
+{
+    StepScheduler *s = (StepScheduler *)self;
+    (void)metric;   /* StepLR does not look at the loss */
+    // BEGIN SOLUTION
+    s->last_epoch += 1;
+    if (s->last_epoch % s->step_size == 0)
+        self->lr *= s->gamma;
+    // END SOLUTION
+}
+// [/listing]
+
+void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
+{
+    memset(s, 0, sizeof *s);
+    s->base.name = "step";
+    s->base.initial_lr = lr;
+    s->base.step = step_decay_step;
+    s->step_size = step_size;
+    s->gamma = gamma;
+    s->last_epoch = 0;
+    /* The rate of epoch 0. */
+    // BEGIN SOLUTION
+    s->base.lr = lr;
+    // END SOLUTION
+}
+
+/* ------------------------------------------------------------------------
+ * Exponential decay, torch's ExponentialLR (the post, section
+ * "Exponential decay").
+ *   lr(e) = lr(0) * gamma^e
+ * computed as torch does: every step multiplies the current rate by gamma
+ * (e multiplications, not one pow: the last bits differ).
+ * ------------------------------------------------------------------------ */
+
+// [listing exponential]
+static void exponential_step(Scheduler *self, double metric)
+{
+    ExponentialScheduler *s = (ExponentialScheduler *)self;
+    (void)metric;
+    // BEGIN SOLUTION
+    s->last_epoch += 1;
+    self->lr *= s->gamma;
+    // END SOLUTION
+}
+// [/listing]
+
+void exponential_init(ExponentialScheduler *s, double lr, double gamma)
+{
+    memset(s, 0, sizeof *s);
+    s->base.name = "exponential";
+    s->base.initial_lr = lr;
+    s->base.step = exponential_step;
+    s->gamma = gamma;
+    s->last_epoch = 0;
+    /* The rate of epoch 0. */
+    // BEGIN SOLUTION
+    s->base.lr = lr;
+    // END SOLUTION
+}
+
+/* ------------------------------------------------------------------------
+ * Reduce on plateau, torch's ReduceLROnPlateau (the post, section
+ * "Reduce on plateau").
+ *
+ * Is a metric better than the best so far? Strictly, and measured from
+ * best, never from the previous epoch:
+ *   min, rel:  metric < best * (1 - threshold)
+ *   min, abs:  metric < best - threshold
+ *   max, rel:  metric > best * (threshold + 1)
+ *   max, abs:  metric > best + threshold
+ * ------------------------------------------------------------------------ */
+
+// [listing plateau-better]
+static int plateau_is_better(const PlateauScheduler *s, double metric)
+{
+    const PlateauOptions *o = &s->opt;
+    // BEGIN SOLUTION
+    if (o->mode == PLATEAU_MIN && o->threshold_mode == THRESHOLD_REL)
+        return metric < s->best * (1.0 - o->threshold);
+    if (o->mode == PLATEAU_MIN)
+        return metric < s->best - o->threshold;
+    if (o->threshold_mode == THRESHOLD_REL)
+        return metric > s->best * (o->threshold + 1.0);
+    return metric > s->best + o->threshold;
+    // END SOLUTION
+}
+// [/listing]
+
+/* One step with this epoch's metric, in torch's order:
+ *   1. better? best = metric and num_bad_epochs = 0; else num_bad_epochs += 1
+ *   2. in cooldown (cooldown_counter > 0)? cooldown_counter -= 1 and
+ *      num_bad_epochs = 0 (bad epochs during cooldown do not count)
+ *   3. num_bad_epochs > patience (strictly)? new = max(lr * factor, min_lr);
+ *      change lr only if lr - new > eps; then, changed or not,
+ *      cooldown_counter = cooldown and num_bad_epochs = 0.
+ */
+// [listing plateau]
+static void plateau_step(Scheduler *self, double metric)
+{
+    PlateauScheduler *s = (PlateauScheduler *)self;
+    const PlateauOptions *o = &s->opt;
+    // BEGIN SOLUTION
+    s->last_epoch += 1;
+    if (plateau_is_better(s, metric)) {
+        s->best = metric;
+        s->num_bad_epochs = 0;
+    } else {
+        s->num_bad_epochs += 1;
+    }
+    if (s->cooldown_counter > 0) {
+        s->cooldown_counter -= 1;
+        s->num_bad_epochs = 0;
+    }
+    if (s->num_bad_epochs > o->patience) {
+        double old_lr = self->lr;
+        double new_lr = old_lr * o->factor;
+        if (new_lr < o->min_lr)
+            new_lr = o->min_lr;
+        if (old_lr - new_lr > o->eps)
+            self->lr = new_lr;
+        s->cooldown_counter = o->cooldown;
+    }
+    // END SOLUTION
+}
+// [/listing]
+
+void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
+{
+    memset(s, 0, sizeof *s);
+    s->base.name = "plateau";
+    s->base.initial_lr = lr;
+    s->base.step = plateau_step;
+    s->opt = *opt;
+    s->num_bad_epochs = 0;
+    s->cooldown_counter = 0;
+    s->last_epoch = 0;
+    /* The rate of epoch 0, and best before any metric was seen: the worst
+     * possible value for the mode (+infinity for min, -infinity for max). */
+    // BEGIN SOLUTION
+    s->base.lr = lr;
+    s->best = opt->mode == PLATEAU_MIN ? INFINITY : -INFINITY;
+    // END SOLUTION
+}
+
+/* ------------------------------------------------------------------------
+ * Bonus (optional, extra credit): linear warm-up then cosine decay (the
+ * post, section "Warm-up and cosine decay"). torch's LambdaLR: the rate of
+ * epoch e is lr(0) * factor(e), with W = warmup, T = total and
+ * m = min_lr / lr(0):
+ *   factor(e) = (e + 1) / W                                         e < W
+ *   factor(e) = m + (1 - m) * (1 + cos(pi * (e - W) / (T - W))) / 2  W <= e < T
+ *   factor(e) = m                                                   e >= T
+ * ------------------------------------------------------------------------ */
+
+// [listing warmup-cosine]
+static double warmup_cosine_factor(const WarmupCosineScheduler *s, int e)
+{
+    const double pi = 3.14159265358979323846;
+    // BEGIN SOLUTION
+    double m = s->min_lr / s->base.initial_lr;
+    if (e < s->warmup)
+        return (double)(e + 1) / s->warmup;
+    if (e < s->total)
+        return m + (1 - m) * (1 + cos(pi * (e - s->warmup) / (s->total - s->warmup))) / 2;
+    return m;
+    // END SOLUTION
+}
+
+static void warmup_cosine_step(Scheduler *self, double metric)
+{
+    WarmupCosineScheduler *s = (WarmupCosineScheduler *)self;
+    (void)metric;
+    // BEGIN SOLUTION
+    s->last_epoch += 1;
+    self->lr = self->initial_lr * warmup_cosine_factor(s, s->last_epoch);
+    // END SOLUTION
+}
+// [/listing]
+
+void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
+                        double min_lr)
+{
+    memset(s, 0, sizeof *s);
+    s->base.name = "warmup_cosine";
+    s->base.initial_lr = lr;
+    s->base.step = warmup_cosine_step;
+    s->warmup = warmup;
+    s->total = total;
+    s->min_lr = min_lr;
+    s->last_epoch = 0;
+    /* The rate of epoch 0. */
+    // BEGIN SOLUTION
+    s->base.lr = lr * warmup_cosine_factor(s, 0);
+    // END SOLUTION
+}

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""test-lesson: the kit proves lesson 3.2's program and graders.
+
+Run by `make test-lesson` (mk/lesson.mk), from the repository root:
+  - the reference passes every grader (student and instructor editions);
+  - the untouched stubs compile without warnings, run, and fail every scheduler;
+  - the stubs equal the reference outside the BEGIN/END SOLUTION regions;
+  - every mutant (tests/3.2/mutants/*, one real mistake each) fails its own
+    scheduler only, with the hint its header names;
+  - every correct variant (tests/3.2/variants/*) passes everything;
+  - every crash fixture (tests/3.2/fixtures/*) fails its scheduler with the
+    message its header names, and the other schedulers still pass;
+  - the grader's CLI, results.json and --only behave as documented;
+  - the lesson program rejects bad input with one line and exit status 2;
+  - fidelity: the reference build's --csv / --metrics output equals every
+    PyTorch golden file of tests/golden/3.2 (bit-exact is the target, 1e-6
+    relative the floor); the figures are printed.
+Appends "lesson <passed> <failed>" to the summary file.
+"""
+
+import argparse
+import concurrent.futures
+import csv
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.getcwd()
+RESULTS = []
+
+
+def record(ok, what, detail=""):
+    RESULTS.append(ok)
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}" + (f": {detail}" if detail and not ok else ""))
+    if detail and ok and os.environ.get("V") == "1":
+        print(f"       {detail}")
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+class Kit:
+    def __init__(self, args):
+        self.make = shlex.split(args.make)
+        self.build = args.build
+        self.flavour = args.flavour
+        self.lesson = args.lesson
+        self.out = os.path.join(args.build, args.flavour, args.lesson)
+
+    def key(self, submission):
+        return submission.rstrip("/").replace("/", "_")
+
+    def build_grader(self, submission, edition="student"):
+        """make grader; returns (binary path or None, make output)."""
+        r = run(self.make + ["--no-print-directory", "grader", f"LESSON={self.lesson}",
+                             f"SUBMISSION={submission}", f"EDITION={edition}"])
+        binary = os.path.join(self.out, self.key(submission))
+        if edition == "instructor":
+            binary = os.path.join(binary, "instructor")
+        binary = os.path.join(binary, "grader")
+        return (binary if r.returncode == 0 else None), r.stdout + r.stderr
+
+    def grade(self, submission, edition="student", extra=(), env=None):
+        """Builds and runs a grader; returns (exit status, results.json dict, stdout)."""
+        binary, log = self.build_grader(submission, edition)
+        if not binary:
+            return None, None, log
+        with tempfile.TemporaryDirectory() as tmp:
+            js = os.path.join(tmp, "results.json")
+            r = run([binary, "--json", js, "--plots", os.path.join(tmp, "plots"), *extra],
+                    env=env)
+            data = json.load(open(js)) if os.path.exists(js) else None
+        return r.returncode, data, r.stdout + r.stderr
+
+
+def header_field(path, field):
+    m = re.search(rf"{field}:\s*(.+?)\s*$", open(path).read(), re.M)
+    return m.group(1) if m else None
+
+
+def failed_tests(data):
+    return [t for t in data["tests"] if t["status"] != "passed"]
+
+
+# --------------------------------------------------------------------------
+
+def test_reference(kit):
+    print("reference and stubs")
+    ref = f"solutions/{kit.lesson}"
+    status, data, out = kit.grade(ref)
+    ok = status == 0 and data and not failed_tests(data)
+    record(ok, "the reference passes every grader (student edition)",
+           out[-2000:] if not ok else f"score {data['score']}/{data['max_score']}")
+    env = dict(os.environ)
+    for seed in ["1", "20260101", "987654321"]:
+        env["GRADING_SEED"] = seed
+        status, data, out = kit.grade(ref, "instructor", env=env)
+        ok = status == 0 and data and not failed_tests(data) and any(
+            t["extra_data"]["hidden"] for t in data["tests"])
+        record(ok, f"the reference passes the instructor edition with GRADING_SEED={seed}", out[-2000:])
+    env.pop("GRADING_SEED")
+    status, data, out = kit.grade(ref, "instructor", env=env)
+    record(status == 2 and "GRADING_SEED" in out and data is not None,
+           "the instructor edition refuses to run without GRADING_SEED (and still writes results.json)",
+           out)
+
+
+def solution_regions_removed(text):
+    return re.sub(r"// BEGIN SOLUTION\n.*?// END SOLUTION\n", "// BEGIN SOLUTION\n// END SOLUTION\n",
+                  text, flags=re.S)
+
+
+def test_stubs(kit, cflags):
+    stub = f"lessons/{kit.lesson}"
+    r = run(["cc", *shlex.split(cflags), "-Werror", f"-I{stub}", "-c", f"{stub}/schedulers.c",
+             "-o", os.devnull])
+    record(r.returncode == 0, "the stubs compile without a warning (-Werror)", r.stderr)
+    same = solution_regions_removed(open(f"{stub}/schedulers.c").read()) == \
+        solution_regions_removed(open(f"solutions/{kit.lesson}/schedulers.c").read())
+    record(same, "stubs and reference are identical outside the BEGIN/END SOLUTION regions")
+    status, data, out = kit.grade(stub)
+    by_sched = {}
+    for t in (data or {}).get("tests", []):
+        by_sched.setdefault(t["extra_data"]["scheduler"], []).append(t)
+    ok = status == 1 and by_sched and all(
+        all(t["status"] == "failed" for t in tests) for tests in by_sched.values())
+    record(ok, f"the stubs fail every test of every scheduler ({', '.join(sorted(by_sched))})", out[-2000:])
+    plots = "plot: " in out
+    record(plots, "a failure prints the path of its overlay plot", out[-1500:])
+    r = run(["make", "--no-print-directory", "run", f"SUBMISSION={stub}", "ARGS=--epochs 3"])
+    record(r.returncode == 0 and "constant" in r.stdout, "the lesson program runs with the stubs",
+           r.stdout + r.stderr)
+
+
+def check_mutant(kit, path):
+    sched = header_field(f"{path}/schedulers.c", "expect-fail")
+    hint = header_field(f"{path}/schedulers.c", "expect-hint")
+    status, data, out = kit.grade(path)
+    name = os.path.basename(path)
+    if data is None:
+        return False, f"mutant {name}", f"no results: {out[-1500:]}"
+    failed = failed_tests(data)
+    scheds = {t["extra_data"]["scheduler"] for t in failed}
+    hints = {t["extra_data"]["hint"] for t in failed}
+    for t in failed:   # a second matching mistake is named in the output as "or [id]"
+        hints.update(re.findall(r"or \[([a-z0-9-]+)\]", t["output"]))
+    required = sched != "warmup_cosine"
+    ok = failed and scheds == {sched} and hint in hints and (status == 1 if required else status == 0)
+    detail = f"status {status}, failed schedulers {sorted(scheds)}, hints {sorted(hints)}"
+    return ok, f"mutant {name}: fails {sched} only, hint [{hint}]", detail
+
+
+def check_variant(kit, path):
+    status, data, out = kit.grade(path)
+    ok = status == 0 and data is not None and not failed_tests(data)
+    return ok, f"variant {os.path.basename(path)} passes everything", out[-2000:]
+
+
+def check_fixture(kit, path):
+    sched = header_field(f"{path}/schedulers.c", "expect-fail")
+    message = header_field(f"{path}/schedulers.c", "expect-message")
+    status, data, out = kit.grade(path, extra=["--timeout", "1"])
+    name = os.path.basename(path)
+    if data is None:
+        return False, f"fixture {name}", out[-1500:]
+    failed = failed_tests(data)
+    scheds = {t["extra_data"]["scheduler"] for t in failed}
+    first = next((t for t in data["tests"] if t["extra_data"]["scheduler"] == sched), None)
+    ok = scheds == {sched} and first is not None and message in first["output"] and status == 1
+    return ok, f"fixture {name}: {sched} fails with \"{message}\", the others pass", \
+        f"failed {sorted(scheds)}; {first['output'][:300] if first else ''}"
+
+
+def test_catalogues(kit, jobs):
+    print("mutants, variants and crash fixtures")
+    base = f"tests/{kit.lesson}"
+    work = []
+    for kind, fn in [("mutants", check_mutant), ("variants", check_variant), ("fixtures", check_fixture)]:
+        d = os.path.join(base, kind)
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            work.append((fn, os.path.join(d, name)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for ok, what, detail in pool.map(lambda w: w[0](kit, w[1]), work):
+            record(ok, what, detail)
+    counts = {k: len(os.listdir(os.path.join(base, k))) for k in ["mutants", "variants", "fixtures"]}
+    record(counts["mutants"] >= 20 and counts["variants"] >= 5,
+           f"catalogue sizes: {counts['mutants']} mutants, {counts['variants']} variants, "
+           f"{counts['fixtures']} crash fixtures")
+
+
+def test_grader_cli(kit):
+    print("grader command line")
+    binary, _ = kit.build_grader(f"solutions/{kit.lesson}")
+    binary = os.path.abspath(binary)
+    with tempfile.TemporaryDirectory() as tmp:
+        js = os.path.join(tmp, "r.json")
+        r = run([binary, "--only", "step", "--json", js, "--plots", tmp], cwd=tmp)
+        data = json.load(open(js))
+        ok = r.returncode == 0 and {t["extra_data"]["scheduler"] for t in data["tests"]} == {"step"}
+        record(ok, "--only step runs the step tests only, from any working directory", r.stdout)
+        fields = {"name", "score", "max_score", "status", "output", "visibility", "extra_data"}
+        ok = all(fields <= set(t) for t in data["tests"]) and {"score", "max_score", "tests"} <= set(data)
+        record(ok, "results.json has Gradescope's fields (score, max_score, tests[] ...)")
+        r = run([binary, "--only", "step/lr-edges", "--json", js, "--plots", tmp])
+        data = json.load(open(js))
+        record(r.returncode == 0 and len(data["tests"]) == 1, "--only step/lr-edges runs one test")
+        r = run([binary, "--only", "nosuch"])
+        record(r.returncode == 2 and r.stderr.count("\n") == 1, "--only with an unknown name: one line, exit 2", r.stderr)
+        env = dict(os.environ, KIT_GOLDEN_DIR=os.path.join(tmp, "missing"))
+        r = run([binary, "--json", js, "--plots", tmp], env=env)
+        data = json.load(open(js))
+        ok = r.returncode == 2 and data["tests"] and all(t["status"] == "failed" for t in data["tests"])
+        record(ok, "KIT_GOLDEN_DIR is honoured; a missing golden folder: exit 2, results.json still written",
+               r.stderr)
+        env = dict(os.environ, CK_RUN_SUITE="exponential")
+        r = run([binary, "--json", js, "--plots", tmp], env=env)
+        data = json.load(open(js))
+        record(r.returncode == 0 and {t["extra_data"]["scheduler"] for t in data["tests"]} == {"exponential"},
+               "CK_RUN_SUITE selects a scheduler, as with any Check runner")
+    r = run(kit.make + ["--no-print-directory", "check", f"LESSON={kit.lesson}",
+                        f"SUBMISSION=solutions/{kit.lesson}", "ONLY=plateau"])
+    ok = r.returncode == 0 and "plateau/basic" in r.stdout and "step/" not in r.stdout
+    record(ok, "make check ONLY=plateau grades one scheduler", r.stdout[-1500:])
+    r = run(kit.make + ["--no-print-directory", "check", f"LESSON={kit.lesson}",
+                        f"SUBMISSION=tests/{kit.lesson}/mutants/step-early"])
+    ok = r.returncode != 0 and re.search(r"^Score: \d+/\d+$", r.stdout, re.M) and "decays-early" in r.stdout
+    record(ok, "make check on a wrong submission: score line, hint, non-zero exit", r.stdout[-1500:])
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = os.path.join(kit.out, kit.key(tmp))
+        with open(os.path.join(tmp, "schedulers.c"), "w") as f:
+            f.write(open(f"solutions/{kit.lesson}/schedulers.c").read().replace(
+                "s->base.lr = lr;", "s->base.lr = lr", 1))
+        r = run(kit.make + ["--no-print-directory", "grader", f"LESSON={kit.lesson}", f"SUBMISSION={tmp}"])
+        record(r.returncode != 0 and "error" in r.stderr, "a compile error fails make grader with the compiler's message",
+               r.stderr[-800:])
+        with open(os.path.join(tmp, "schedulers.c"), "w") as f:
+            f.write(open(f"solutions/{kit.lesson}/schedulers.c").read() +
+                    "\n#include <stdio.h>\n#include <stdlib.h>\n"
+                    "__attribute__((constructor)) static void cheat(void) { puts(\"Score: 36/36\"); exit(0); }\n")
+        r = run(kit.make + ["--no-print-directory", "grader", f"LESSON={kit.lesson}", f"SUBMISSION={tmp}"])
+        record(r.returncode != 0 and "constructors" in r.stderr, "a submission with a constructor is refused",
+               r.stderr[-800:])
+        subprocess.run(["rm", "-rf", scratch])   # only the scratch submission's build folder
+
+
+BAD_INPUTS = [
+    ["--schedule", "cosine"], ["--lr", "-0.1"], ["--lr", "abc"], ["--gamma", "0"],
+    ["--gamma", "-1"], ["--factor", "1"], ["--factor", "1.5"], ["--step-size", "0"],
+    ["--epochs", "0"], ["--samples", "1"], ["--patience", "-1"], ["--threshold-mode", "x"],
+    ["--mode", "up"], ["--val-every", "1"], ["--plateau-metric", "val"], ["--nosuch"],
+    ["--lr"], ["extra"], ["--schedule", "plateau", "--metrics", "/nonexistent/metrics.txt"],
+    ["--metrics", "x.txt"], ["--schedule", "warmup_cosine", "--warmup", "20", "--total", "10"], ["--momentum", "1"],
+]
+
+
+def test_lesson_program(kit, lesson):
+    print("lesson program")
+    bad = []
+    for args in BAD_INPUTS:
+        r = run([lesson, *args])
+        lines = r.stderr.strip().split("\n")
+        if r.returncode != 2 or len(lines) != 1 or not lines[0].startswith("lesson: ") or r.stdout:
+            bad.append(f"{args}: exit {r.returncode}, stderr {r.stderr!r}")
+    record(not bad, f"{len(BAD_INPUTS)} bad inputs: one line on stderr, exit 2", "; ".join(bad))
+    with tempfile.TemporaryDirectory() as tmp:
+        m = os.path.join(tmp, "m.txt")
+        open(m, "w").write("1.0\n0.5\nabc\n")
+        r = run([lesson, "--schedule", "plateau", "--metrics", m])
+        record(r.returncode == 2 and "line 3" in r.stderr, "a malformed metrics file names its line", r.stderr)
+    r = run([lesson])
+    ok = r.returncode == 0 and all(s in r.stdout for s in ["constant", "step", "exponential", "plateau", "final loss"])
+    record(ok, "the default run prints the comparison table", r.stdout[:500])
+    r = run([lesson, "--csv"])
+    ok = r.returncode == 0 and r.stdout.startswith("schedule,epoch,lr,loss\n") and r.stdout.count("\n") == 401
+    record(ok, "--csv without --schedule: long format, 4 x 100 rows")
+    r = run([lesson, "--help"])
+    record(r.returncode == 0 and "--schedule" in r.stdout and "--metrics" in r.stdout, "--help lists the flags")
+    for path in [f"lessons/{kit.lesson}/main.c", f"solutions/{kit.lesson}/schedulers.c"]:
+        text = open(path).read()
+        opens = re.findall(r"^\s*// \[listing ([a-z0-9-]+)\]$", text, re.M)
+        closes = re.findall(r"^\s*// \[/listing\]$", text, re.M)
+        record(opens and len(opens) == len(closes) and len(set(opens)) == len(opens),
+               f"{path}: {len(opens)} balanced, unique listing markers ({', '.join(opens)})")
+
+
+def test_fidelity(kit, lesson, fidelity):
+    print("fidelity against PyTorch (tests/golden/%s)" % kit.lesson)
+    golden = f"tests/golden/{kit.lesson}"
+    cases = list(csv.DictReader(open(os.path.join(golden, "cases.csv"))))
+    exact_cases = exact_linear = 0
+    worst = mlp_worst = 0.0
+    values = exact_values = 0
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in cases:
+            gfile = os.path.join(golden, c["file"])
+            args = c["args"].split()
+            if c["kind"] == "replay":
+                mfile = os.path.join(tmp, "metrics.txt")
+                with open(gfile) as f:
+                    rows = list(csv.DictReader(f))
+                open(mfile, "w").write("".join(r["metric"] + "\n" for r in rows))
+                cmd = [lesson, *args, "--metrics", mfile]
+            else:
+                cmd = [lesson, *args, "--csv"]
+            r = run(cmd)
+            out = os.path.join(tmp, "got.csv")
+            open(out, "w").write(r.stdout)
+            f = run([fidelity, gfile, out])
+            m = re.match(r"exact (\d+)/(\d+) max_rel (\S+)", f.stdout)
+            if r.returncode != 0 or f.returncode != 0 or not m:
+                failures.append(f"{c['id']}: {r.stderr.strip()} {f.stdout.strip()}")
+                continue
+            e, n, rel = int(m.group(1)), int(m.group(2)), float(m.group(3))
+            values += n
+            exact_values += e
+            exact_cases += e == n
+            exact_linear += e == n and c["model"] != "mlp"
+            worst = max(worst, rel)
+            if c["model"] == "mlp":
+                mlp_worst = max(mlp_worst, rel)
+    record(not failures, f"{len(cases)} golden cases within 1e-6 relative (the floor)", "; ".join(failures[:5]))
+    # Bit-exact is the target. The linear model is exact in the core; the MLP
+    # goes through tanh, where the core's last bits may differ from torch's.
+    linear_cases = [c for c in cases if c["model"] != "mlp"]
+    record(exact_linear == len(linear_cases),
+           f"bit-exact: {exact_cases}/{len(cases)} cases ({exact_linear}/{len(linear_cases)} "
+           f"with the linear model), {exact_values}/{values} values; max relative difference "
+           f"{worst:.3g} (MLP cases: {mlp_worst:.3g})")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--make", default="make")
+    p.add_argument("--build", default="build")
+    p.add_argument("--flavour", default="opt")
+    p.add_argument("--lesson", default="3.2")
+    p.add_argument("--summary")
+    p.add_argument("--cflags", default="-std=c11 -Wall -Wextra -pedantic -ffp-contract=off -Icommon")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    args = p.parse_args()
+    kit = Kit(args)
+    lesson = os.path.join(kit.out, kit.key(f"solutions/{kit.lesson}"), "lesson")
+    fidelity = os.path.join(kit.out, "tools", "fidelity")
+
+    test_reference(kit)
+    test_stubs(kit, args.cflags)
+    test_catalogues(kit, args.jobs)
+    test_grader_cli(kit)
+    test_lesson_program(kit, lesson)
+    test_fidelity(kit, lesson, fidelity)
+
+    passed = sum(RESULTS)
+    failed = len(RESULTS) - passed
+    if args.summary:
+        with open(args.summary, "a") as f:
+            f.write(f"lesson {passed} {failed}\n")
+    print(f"test-lesson: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
