@@ -5,7 +5,8 @@
  *   - forward and backward of nn.Linear equal torch's for several shapes
  *     (linear_cases.csv), bias added last included;
  *   - a full-batch run replayed step by step equals torch's per-epoch
- *     weights, loss and gradients (steps_*.csv), bit for bit;
+ *     weights, loss and gradients (steps_*.csv), bit for bit, Linear and MLP;
+ *   - torch_tanhf equals torch.tanh, bit for bit;
  *   - analytic gradients equal finite differences (Linear and MLP);
  *   - gradients accumulate until zero_grad, as .grad does.
  */
@@ -227,10 +228,8 @@ START_TEST(test_linear_steps_equal_torch)
 }
 END_TEST
 
-START_TEST(test_mlp_steps_close_to_torch)
+START_TEST(test_mlp_steps_equal_torch)
 {
-    /* tanh differs from torch's (SLEEF) in the last bit now and then, so the
-     * MLP is compared with a tolerance: a wrong backward is off by far more. */
     Dataset d = golden_dataset("sine", 0, 200);
     CsvTable init = golden_table("init_mlp16_sine_seed0_n200.csv");
     Mlp mlp = { 0 };
@@ -264,7 +263,7 @@ START_TEST(test_mlp_steps_close_to_torch)
             const double value = csv_table_number(&steps, row, value_col);
             const double grad = csv_table_number(&steps, row, grad_col);
             if (strcmp(name, "loss") == 0) {
-                ck_assert_msg(fabs(loss - value) <= 1e-6 * fabs(value), "epoch %d: loss %.9g, torch %.9g",
+                ck_assert_msg(same_float(loss, (float)value), "epoch %d: loss %.9g, torch %.9g",
                               epoch, (double)loss, value);
                 continue;
             }
@@ -272,10 +271,10 @@ START_TEST(test_mlp_steps_close_to_torch)
             const bool is_weight = strstr(name, "weight") != NULL;
             const float v = is_weight ? layer->weight[i] : layer->bias[i];
             const float g = is_weight ? layer->dweight[i] : layer->dbias[i];
-            ck_assert_msg(fabs(v - value) <= 1e-6 + 1e-5 * fabs(value),
-                          "epoch %d: %s[%d] = %.9g, torch %.9g", epoch, name, i, (double)v, value);
-            ck_assert_msg(fabs(g - grad) <= 1e-6 + 1e-5 * fabs(grad),
-                          "epoch %d: gradient of %s[%d] = %.9g, torch %.9g", epoch, name, i,
+            ck_assert_msg(same_float(v, (float)value), "epoch %d: %s[%d] = %.9g, torch %.9g: the "
+                          "previous update differs", epoch, name, i, (double)v, value);
+            ck_assert_msg(same_float(g, (float)grad), "epoch %d: gradient of %s[%d] = %.9g, torch "
+                          "%.9g (tanh backward: dact * fmaf(-act, act, 1))", epoch, name, i,
                           (double)g, grad);
         }
         sgd_step(&opt, 0.1);
@@ -286,6 +285,26 @@ START_TEST(test_mlp_steps_close_to_torch)
     mlp_free(&mlp);
     csv_table_free(&steps);
     dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_tanh_equals_torch)
+{
+    CsvTable t = golden_table("tanh.csv");
+    float *x = golden_floats(&t, "x"), *expected = golden_floats(&t, "tanh");
+    int libm_differs = 0;
+    for (int i = 0; i < t.rows; i++) {
+        const float got = torch_tanhf(x[i]);
+        ck_assert_msg(same_float(got, expected[i]), "tanh(%a = %.9g): torch %.9g, got %.9g", (double)x[i],
+                      (double)x[i], (double)expected[i], (double)got);
+        libm_differs += !same_float(tanhf(x[i]), expected[i]);
+    }
+    ck_assert_msg(t.rows > 1000 && libm_differs > 0,
+                  "tanh.csv should hold values where libm's tanhf is not torch's (%d of %d)",
+                  libm_differs, t.rows);
+    free(x);
+    free(expected);
+    csv_table_free(&t);
 }
 END_TEST
 
@@ -493,7 +512,8 @@ static Suite *model_suite(void)
     add_case(s, "mlp init equals nn.Sequential", test_mlp_init_equals_torch);
     add_case(s, "linear forward/backward equal torch", test_linear_forward_backward_equal_torch);
     add_case(s, "linear steps equal torch", test_linear_steps_equal_torch);
-    add_case(s, "mlp steps close to torch", test_mlp_steps_close_to_torch);
+    add_case(s, "mlp steps equal torch", test_mlp_steps_equal_torch);
+    add_case(s, "tanh equals torch.tanh", test_tanh_equals_torch);
     add_case(s, "linear gradient = finite differences", test_linear_gradient_matches_finite_differences);
     add_case(s, "mlp gradient = finite differences", test_mlp_gradient_matches_finite_differences);
     add_case(s, "gradients accumulate", test_gradients_accumulate_until_zero_grad);

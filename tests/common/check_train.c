@@ -6,8 +6,8 @@
  *     tests the loop, model, loss and SGD alone, whatever rng.c does;
  *   - end to end: seed, dataset_linear/dataset_sine, model init, train():
  *     what the lesson program runs.
- * The Linear runs must match bit for bit, NaN and inf rows included. The MLP
- * runs use libm's tanhf where torch uses SLEEF's, so they get a tolerance.
+ * Every run must match bit for bit, NaN and inf rows of diverged runs
+ * included (Linear and MLP, full batch and mini-batch, momentum, validation).
  */
 #include <check.h>
 #include <math.h>
@@ -17,10 +17,6 @@
 
 #include "core_test.h"
 #include "train.h"
-
-/* Relative tolerance for the MLP curves: tanhf and SLEEF's tanh differ by an
- * ulp now and then, which training carries on; measured worst ~1e-6. */
-static const double MLP_RTOL = 1e-5;
 
 // ----------------------------------------------------------------------------
 // Schedulers for the tests
@@ -68,10 +64,11 @@ typedef struct {
 static CsvTable manifest;
 static char manifest_error[512];
 
-/* Manifest rows by kind, so that each loop test runs only its own rows. */
+/* The full-batch rows of the manifest (mini-batch orders need the
+ * generator, so those runs are replayed end to end only). */
 enum { MAX_RUNS = 512 };
-static int linear_full_batch_rows[MAX_RUNS], linear_rows[MAX_RUNS], mlp_rows[MAX_RUNS];
-static int linear_full_batch_count, linear_count, mlp_count;
+static int full_batch_rows[MAX_RUNS];
+static int full_batch_count;
 
 static Run manifest_run(int row)
 {
@@ -146,8 +143,8 @@ static void prepare(const Run *run, Source source, Model *m, Dataset *all, Gener
     csv_table_free(&init);
 }
 
-/* Trains the run and compares its curve with the golden one. */
-static void replay(const Run *run, Source source, double rtol)
+/* Trains the run and compares its curve with the golden one, bit for bit. */
+static void replay(const Run *run, Source source)
 {
     Model m;
     Dataset all, train_set, val_set;
@@ -165,7 +162,7 @@ static void replay(const Run *run, Source source, double rtol)
     ck_assert_msg(status == 0, "%s: train() returned %d", run->file, status);
 
     Curve expected = golden_curve(run->file);
-    CurveDiff d = curve_compare(&expected, &got, 0.0, rtol, 0.0);
+    CurveDiff d = curve_compare(&expected, &got, 0.0, 0.0, 0.0);
     char why[256];
     curve_diff_describe(&d, why, sizeof why);
     ck_assert_msg(d.equal, "%s (%s): %s", run->file,
@@ -181,45 +178,27 @@ static void replay(const Run *run, Source source, double rtol)
     model_free(&m);
 }
 
-/* Loop tests: _i indexes one of the row lists above. Mini-batch orders
- * need the generator, so mini-batch runs are replayed end to end only. */
-START_TEST(test_linear_curve_from_golden_inputs)
+/* Loop tests: _i is a manifest row, or an index into full_batch_rows. */
+START_TEST(test_curve_from_golden_inputs)
 {
-    const Run run = manifest_run(linear_full_batch_rows[_i]);
-    replay(&run, FROM_GOLDEN_INPUTS, 0.0);
+    const Run run = manifest_run(full_batch_rows[_i]);
+    replay(&run, FROM_GOLDEN_INPUTS);
 }
 END_TEST
 
-START_TEST(test_linear_curve_end_to_end)
+START_TEST(test_curve_end_to_end)
 {
-    const Run run = manifest_run(linear_rows[_i]);
-    replay(&run, END_TO_END, 0.0);
+    const Run run = manifest_run(_i);
+    replay(&run, END_TO_END);
 }
 END_TEST
 
-START_TEST(test_mlp_curve_close)
+static void find_full_batch_rows(void)
 {
-    const Run run = manifest_run(mlp_rows[_i]);
-    if (run.batch_size == 0) {
-        replay(&run, FROM_GOLDEN_INPUTS, MLP_RTOL);
-    }
-    replay(&run, END_TO_END, MLP_RTOL);
-}
-END_TEST
-
-/* Sort the manifest rows into the three lists. */
-static void sort_runs(void)
-{
-    const int model = csv_table_column(&manifest, "model");
     const int batch = csv_table_column(&manifest, "batch_size");
     for (int row = 0; row < manifest.rows && row < MAX_RUNS; row++) {
-        if (strcmp(csv_table_text(&manifest, row, model), "mlp") == 0) {
-            mlp_rows[mlp_count++] = row;
-            continue;
-        }
-        linear_rows[linear_count++] = row;
         if (csv_table_number(&manifest, row, batch) == 0) {
-            linear_full_batch_rows[linear_full_batch_count++] = row;
+            full_batch_rows[full_batch_count++] = row;
         }
     }
 }
@@ -227,7 +206,7 @@ static void sort_runs(void)
 START_TEST(test_golden_bit_exact_overall)
 {
     /* One line for the record: how many values were compared, and the worst
-     * relative difference, over every Linear run end to end. */
+     * relative difference, over every run end to end. */
     long values = 0;
     double worst = 0.0;
     for (int row = 0; row < manifest.rows; row++) {
@@ -245,7 +224,7 @@ START_TEST(test_golden_bit_exact_overall)
         Curve got, expected = golden_curve(run.file);
         ck_assert_int_eq(train(&m, has_val ? &train_set : &all, has_val ? &val_set : NULL, &sched,
                                &cfg, &g, &got), 0);
-        for (int e = 0; e < expected.n && e < got.n && !run.mlp; e++) {
+        for (int e = 0; e < expected.n && e < got.n; e++) {
             worst = fmax(worst, rel_diff(got.loss[e], expected.loss[e]));
             values++;
             if (has_val) {
@@ -262,8 +241,8 @@ START_TEST(test_golden_bit_exact_overall)
         dataset_free(&all);
         model_free(&m);
     }
-    printf("train: %ld loss values of Linear runs compared with torch, max rel diff %g\n", values,
-           worst);
+    printf("train: %ld loss values of %d runs compared with torch, max rel diff %g\n", values,
+           manifest.rows, worst);
     ck_assert_msg(values > 8000 && worst == 0.0, "compared %ld values, max rel diff %g", values, worst);
 }
 END_TEST
@@ -436,12 +415,11 @@ static Suite *train_suite(void)
         add_case(s, "golden manifest", test_manifest_readable);
         return s;
     }
-    sort_runs();
-    add_loop_case(s, "linear curves from golden data equal torch", test_linear_curve_from_golden_inputs,
-                  linear_full_batch_count);
-    add_loop_case(s, "linear curves end to end equal torch", test_linear_curve_end_to_end, linear_count);
-    add_loop_case(s, "mlp curves close to torch", test_mlp_curve_close, mlp_count);
-    TCase *overall = tcase_create("all linear curves bit for bit");
+    find_full_batch_rows();
+    add_loop_case(s, "curves from golden data equal torch", test_curve_from_golden_inputs,
+                  full_batch_count);
+    add_loop_case(s, "curves end to end equal torch", test_curve_end_to_end, manifest.rows);
+    TCase *overall = tcase_create("all curves bit for bit");
     tcase_add_test(overall, test_golden_bit_exact_overall);
     tcase_set_timeout(overall, 60);
     suite_add_tcase(s, overall);

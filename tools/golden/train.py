@@ -24,6 +24,7 @@ What it writes (all CSV with a header line):
   linear_cases.csv              nn.Linear forward and backward for several shapes
   sgd.csv                       torch.optim.SGD steps on fixed tensors, with and
                                 without momentum
+  tanh.csv                      torch.tanh on fixed values (SLEEF's tanhf)
 
 The training loop is docs/pytorch-reference-program.md's, extended the way
 common/train.h documents: mini-batches visit torch.randperm(n_train) (drawn
@@ -200,8 +201,7 @@ def all_curves():
     curve(1, 200, 0.5, batch=50)
     curve(0, 200, 0.05, batch=32, momentum=0.9, val_every=5)
     curve(42, 37, 0.5, momentum=0.9, val_every=4)
-    # The MLP on the sine data: tanh is SLEEF's in torch, so the C core is
-    # compared with a tolerance here, not bit for bit.
+    # The MLP on the sine data (tanh is SLEEF's in torch; the core has it too).
     curve(0, 200, 0.1, model_kind="mlp", width=16, data_kind="sine")
     curve(1, 200, 0.1, model_kind="mlp", width=16, data_kind="sine", batch=32)
     curve(42, 37, 0.1, model_kind="mlp", width=8, data_kind="sine", momentum=0.9, val_every=5)
@@ -364,6 +364,17 @@ def sgd_steps():
     write_csv("sgd.csv", ["case", "momentum", "lr", "step", "tensor", "index", "value"], rows)
 
 
+def tanh_values():
+    """x, torch.tanh(x): the fixed vector at several scales (tiny, around 1,
+    past 8.66 where tanh is 1 in float) and the special values."""
+    v = fixed_vector(600, offset=700)
+    x = torch.cat([v / 64, v / 4, v, torch.tensor([0.0, -0.0, 8.664339742, 8.6643405, 9.0, -20.0,
+                                                     1e-30, -1e-38, float("inf"), float("-inf"),
+                                                     float("nan")])])
+    t = torch.tanh(x)
+    write_csv("tanh.csv", ["x", "tanh"], [(x[i].item(), t[i].item()) for i in range(x.numel())])
+
+
 def meta():
     pkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"],
                          capture_output=True, text=True).stdout.strip() or "unknown"
@@ -398,6 +409,7 @@ def main():
     sums()
     linear_cases()
     sgd_steps()
+    tanh_values()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"golden/train: {len(os.listdir(OUT))} files, {total} bytes in {os.path.relpath(OUT)}")
 
