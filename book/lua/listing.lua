@@ -173,5 +173,10 @@ function CodeBlock(block)
     pandoc.Emph({ pandoc.Str(name) }),
     pandoc.Str(")"),
   })
-  return pandoc.Div({ caption, code }, pandoc.Attr("", { "listing" }, {}))
+  local blocks = { caption, code }
+  if FORMAT:match("latex") then
+    -- Keep the caption on the page of the code's first lines.
+    table.insert(blocks, 1, pandoc.RawBlock("latex", "\\Needspace{8\\baselineskip}"))
+  end
+  return pandoc.Div(blocks, pandoc.Attr("", { "listing" }, {}))
 end

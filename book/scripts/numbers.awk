@@ -23,6 +23,8 @@
 #   NAME.first_drop    first epoch whose lr is below lr(0) (-1: never)
 #   NAME.drop_factor   lr(first_drop) / lr(first_drop - 1) (1: never drops)
 #   NAME.drops         number of epochs whose lr is below the previous epoch's
+#   NAME.drop_gap_min, NAME.drop_gap_max
+#                      fewest and most epochs between two such drops (-1: < 2 drops)
 #   NAME.diverged      1 if the final loss is above the initial one, else 0
 #   NAME.growth        final loss / initial loss
 # and, when the run has a validation column, the same for it with a `val_`
@@ -163,11 +165,20 @@ END {
         num(r ".reach", reach)
 
         lr_sum = 0; lr_min = lr[r, 0]; first_drop = -1; drops = 0
+        gap_min = -1; gap_max = -1; last_drop = -1
         for (e = 0; e < n; e++) {
             lr_sum += lr[r, e]
             if (lr[r, e] < lr_min) lr_min = lr[r, e]
             if (first_drop < 0 && lr[r, e] < lr[r, 0]) first_drop = e
-            if (e > 0 && lr[r, e] < lr[r, e - 1]) drops++
+            if (e > 0 && lr[r, e] < lr[r, e - 1]) {
+                drops++
+                if (last_drop >= 0) {
+                    gap = e - last_drop
+                    if (gap_min < 0 || gap < gap_min) gap_min = gap
+                    if (gap > gap_max) gap_max = gap
+                }
+                last_drop = e
+            }
         }
         num(r ".initial_lr", lr[r, 0])
         num(r ".final_lr", lr[r, n - 1])
@@ -177,6 +188,8 @@ END {
         num(r ".first_drop", first_drop)
         num(r ".drop_factor", first_drop > 0 ? lr[r, first_drop] / lr[r, first_drop - 1] : 1)
         num(r ".drops", drops)
+        num(r ".drop_gap_min", gap_min)
+        num(r ".drop_gap_max", gap_max)
         growth = loss[r, 0] != 0 ? loss[r, n - 1] / loss[r, 0] : 0
         num(r ".growth", growth)
         num(r ".diverged", loss[r, n - 1] > loss[r, 0] ? 1 : 0)
