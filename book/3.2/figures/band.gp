@@ -9,7 +9,7 @@ do for [r in rates] {
 }
 unset print
 
-set multiplot layout 1,2 margins 0.09,0.98,0.14,0.95 spacing 0.1,0
+set multiplot layout 1,2 margins 0.1,0.98,0.19,0.95 spacing 0.11,0
 # Left: the validation loss of the smallest and the largest rate.
 lo = val('band_0.02.min_val')
 set yrange [lo * 0.8 : lo * 2.2]

@@ -4,6 +4,7 @@ bound = val('lr_bound')
 set ylabel 'training loss (MSE, log scale)'
 set logscale y
 set format y '10^{%L}'
+unset mytics
 set xrange [0:*]
 set key outside right top title sprintf('η  (bound %.3g)', bound)
 rates = '0.10 0.30 0.50 0.70 0.90 0.97 1.03 1.10 1.20 1.30'
