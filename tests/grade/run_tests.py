@@ -162,20 +162,33 @@ def check_feedback(t, out, student, data):
         t.check(f'{student}: feedback.html embeds its plots', 'data:image' in page)
 
 
+def snapshot(work):
+    """A copy of the kit (no build/, no .git) to grade with: the batch's
+    "nothing changed" checks must not see the edits of people working in
+    the tree meanwhile. CI's fresh clone is the same either way."""
+    kit_copy = os.path.join(work, 'kit')
+    shutil.rmtree(kit_copy, ignore_errors=True)
+    shutil.copytree(ROOT, kit_copy, symlinks=True,
+                    ignore=lambda folder, names: [n for n in names if n in ('build', '.git', '__pycache__')
+                                                  and folder == ROOT or n == '__pycache__'])
+    return kit_copy
+
+
 def test_batch(t, lesson, work):
     submissions = os.path.join(work, 'submissions')
     out = os.path.join(work, 'out')
+    kit_copy = snapshot(work)
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([PYTHON, os.path.join(ROOT, 'tests', 'grade', 'make_class.py'), '--lesson', lesson,
                     '--out', submissions], check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(work, 'expected.json')) as f:
         expected = json.load(f)
-    stub_before = sha256(os.path.join(ROOT, 'lessons', lesson, 'schedulers.c'))
+    stub_before = sha256(os.path.join(kit_copy, 'lessons', lesson, 'schedulers.c'))
     for leftover in glob.glob('/tmp/kit-grade-escape-test*'):
         os.unlink(leftover)
 
     env = dict(TEST_LIMITS, GRADE_OUT=out)
-    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env)
+    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env, cwd=kit_copy)
     with open(os.path.join(work, 'grade-1.log'), 'w') as f:
         f.write(log)
     print(f'test-grade: first batch of {len(expected)} submissions: {seconds:.1f} s (JOBS=2)', flush=True)
@@ -207,7 +220,7 @@ def test_batch(t, lesson, work):
     # Inside its limits: nothing left running, nothing written outside, the kit untouched.
     t.check('no grading process left behind', not grading_processes(), str(grading_processes()[:5]))
     t.check('no archive member escaped', not glob.glob('/tmp/kit-grade-escape-test*'))
-    t.check('the kit\'s stub is untouched', sha256(os.path.join(ROOT, 'lessons', lesson, 'schedulers.c')) == stub_before)
+    t.check('the kit\'s stub is untouched', sha256(os.path.join(kit_copy, 'lessons', lesson, 'schedulers.c')) == stub_before)
     bound = 2 * int(TEST_LIMITS['GRADE_WALL']) + 120 + 15
     slow = []
     for student in expected:
@@ -228,21 +241,91 @@ def test_batch(t, lesson, work):
 
     # Resumable: nothing changed, nothing graded; STUDENT= grades exactly one.
     states = {s: os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) for s in expected}
-    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env)
+    code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env, cwd=kit_copy)
     t.check('second make grade regrades nothing', code == 0 and re.search(r' 0 graded, ', log) is not None,
             log[-500:])
     t.check('second make grade leaves every student as it was',
             all(os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) == m for s, m in states.items()))
     print(f'test-grade: second batch (nothing to do): {seconds:.1f} s', flush=True)
-    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=stubs', env=env)
+    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=stubs', env=env, cwd=kit_copy)
     changed = [s for s, m in states.items()
                if os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) != m]
     t.check('STUDENT=stubs regrades that one student only', code == 0 and changed == ['stubs']
             and re.search(r' 1 graded, ', log) is not None, f'{changed} {log[-300:]}')
-    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=nobody', env=env)
+    code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=nobody', env=env, cwd=kit_copy)
     t.check('STUDENT=unknown: one clear line, exit 2', code == 2 and 'STUDENT=nobody' in log, log[-300:])
-    code, log, _ = make('grade', f'LESSON={lesson}', env=env)
+    code, log, _ = make('grade', f'LESSON={lesson}', env=env, cwd=kit_copy)
     t.check('no SUBMISSIONS: one clear line, exit 2', code == 2 and 'SUBMISSIONS' in log, log[-300:])
+
+
+SANDBOX_PROGRAMS = {
+    # Forks 5 children that leave the session and fork a sleeper each, then exits.
+    'escape': '#include <unistd.h>\nint main(void) { for (int i = 0; i < 5; i++) if (fork() == 0) { '
+              'setsid(); if (fork() == 0) { sleep(60); _exit(0); } _exit(0); } return 3; }\n',
+    # Tries 200 sleeping children (bounded even if the limit failed).
+    'bomb': '#include <stdio.h>\n#include <unistd.h>\nint main(void) { int ok = 0; for (int i = 0; i < 200; i++) '
+            '{ pid_t p = fork(); if (p == 0) { sleep(60); _exit(0); } if (p > 0) ok++; } '
+            'printf("forked %d\\n", ok); return 0; }\n',
+    # Prints about 40 MB (bounded even if the cap failed).
+    'flood': '#include <stdio.h>\nint main(void) { for (long i = 0; i < 2000000; i++) puts("flood flood flood"); }\n',
+    'spin': 'int main(void) { for (volatile unsigned long x = 0; ; x++) { } }\n',
+    'sleeper': '#include <unistd.h>\nint main(void) { sleep(60); return 0; }\n',
+}
+
+
+def test_sandbox(t, work):
+    """sandbox.py on its own: each limit holds and nothing survives the run."""
+    folder = os.path.join(work, 'sandbox')
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    os.chmod(folder, 0o755)
+    for name, source in SANDBOX_PROGRAMS.items():
+        with open(os.path.join(folder, name + '.c'), 'w') as f:
+            f.write(source)
+        subprocess.run(['cc', '-std=c11', '-D_POSIX_C_SOURCE=200809L', '-O1', '-o', os.path.join(folder, name),
+                        os.path.join(folder, name + '.c')], check=True)
+    user = []
+    if os.geteuid() == 0:
+        sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
+        import grade
+        user = ['--user', grade.ensure_slot_users(1)[0]]
+
+    def sandbox(program, *limits):
+        verdict = os.path.join(folder, program + '.verdict')
+        output = os.path.join(folder, program + '.out')
+        subprocess.run([PYTHON, os.path.join(ROOT, 'tools', 'grade', 'sandbox.py'), '--verdict', verdict,
+                        '--output', output, '--cwd', folder, *user, *limits, '--', os.path.join(folder, program)],
+                       check=True, timeout=60)
+        with open(verdict) as f, open(output, 'rb') as g:
+            return json.load(f), g.read()
+
+    def survivors():
+        return [p for p in os.listdir('/proc') if p.isdigit() and
+                _cmdline(p).startswith(folder)]
+
+    verdict, _ = sandbox('escape', '--wall', '10')
+    t.check('sandbox: exit status reported', verdict['exit'] == 3, str(verdict))
+    t.check('sandbox: processes that left the session are killed', not survivors(), str(survivors()))
+    verdict, out = sandbox('bomb', '--wall', '10', '--nproc', '20')
+    forked = int(re.search(rb'forked (\d+)', out).group(1)) if re.search(rb'forked (\d+)', out) else -1
+    t.check('sandbox: the process limit holds (as an unprivileged user when root)', 0 <= forked < 20,
+            f'forked {forked}')
+    t.check('sandbox: the children of a fork bomb are killed', not survivors(), str(survivors()))
+    verdict, out = sandbox('flood', '--wall', '10', '--out-cap', '100000')
+    t.check('sandbox: output is capped and the flood stopped', verdict['output_limit'] and len(out) == 100000
+            and verdict['signal'] == 9, str(verdict))
+    verdict, _ = sandbox('spin', '--wall', '20', '--cpu', '1')
+    t.check('sandbox: the CPU limit stops a spin', verdict['cpu_limit'] and verdict['wall_seconds'] < 10, str(verdict))
+    verdict, _ = sandbox('sleeper', '--wall', '1')
+    t.check('sandbox: the wall limit stops a sleeper', verdict['timeout'] and verdict['wall_seconds'] < 5, str(verdict))
+
+
+def _cmdline(pid):
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            return f.read().split(b'\0')[0].decode(errors='replace')
+    except OSError:
+        return ''
 
 
 def test_dist(t, lesson, work):
@@ -260,7 +343,7 @@ def test_dist(t, lesson, work):
     t.check('dist-student: one top folder', top == {f'learn-training-loop-{lesson}-student'}, str(top))
     t.check('dist-student: fixed owner and mtime', all(m.uid == 0 and m.gid == 0 and m.mtime == members[0].mtime
                                                        for m in members))
-    forbidden = [n for n in names if n.startswith(('solutions', 'tools', 'tests/grade', '.ci', '.git'))
+    forbidden = [n for n in names if n.split('/')[0] in ('solutions', 'tools', '.ci', '.git') or n.startswith('tests/grade')
                  or '/mutants/' in n or '/variants/' in n or ('hidden' in n.lower() and not n.endswith('.h'))]
     t.check('dist-student: no solutions, tools, catalogues or hidden checks', not forbidden, str(forbidden[:5]))
     for needed in ('Makefile', f'lessons/{lesson}/schedulers.c', f'lessons/{lesson}/schedulers.h',
@@ -298,11 +381,11 @@ def test_dist(t, lesson, work):
 
 def test_gradescope(t, lesson, work):
     bundle = os.path.join(ROOT, 'build', 'gradescope', f'{lesson}-autograder.zip')
-    code, log, _ = make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': 'test-seed-1'})
+    code, log, _ = make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': '20261128'})
     if not t.check('make gradescope', code == 0 and os.path.exists(bundle), log[-1500:]):
         return
     first = sha256(bundle)
-    make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': 'test-seed-1'})
+    make('gradescope', f'LESSON={lesson}', env={'GRADING_SEED': '20261128'})
     t.check('gradescope zip is deterministic', sha256(bundle) == first)
     with zipfile.ZipFile(bundle) as archive:
         infos = {i.filename: i for i in archive.infolist()}
@@ -315,10 +398,17 @@ def test_gradescope(t, lesson, work):
         if (info.external_attr >> 16) & 0o111:
             os.chmod(os.path.join(root, 'source', info.filename), 0o755)
     submissions = os.path.join(work, 'submissions')
-    cases = [('correct', 'reference', lambda d: d['score'] == d['max_score'] and d['score'] > 0),
-             ('buggy', next(s for s in sorted(os.listdir(submissions)) if s.startswith('mutant-')),
-              lambda d: 0 <= d['score'] < d['max_score']),
-             ('crashing', 'fault-crash-at-load', lambda d: d['score'] == 0 and d['extra_data']['status'] == 'crashed'),
+    buggy = next((s for s in sorted(os.listdir(submissions)) if s.startswith('mutant-')), 'fault-segfault')
+    def crash_named(d):
+        return any(re.search(r'segmentation|SIGSEGV|signal 11', x['output'], re.I) for x in d['tests'])
+
+    cases = [('correct', 'reference', lambda d: d['score'] >= d['max_score'] > 0
+              and d['extra_data']['status'] == 'ok'),
+             ('buggy', buggy, lambda d: 0 < d['score'] < d['max_score']),
+             ('crashing', 'fault-segfault', lambda d: 0 < d['score'] < d['max_score'] and crash_named(d)
+              and d['extra_data']['status'] == 'failed'),
+             ('grader killed', 'fault-kills-grader', lambda d: 0 < d['score'] < d['max_score']
+              and d['extra_data']['status'] == 'crashed'),
              ('not compiling', 'fault-compile-error',
               lambda d: d['score'] == 0 and d['extra_data']['status'] == 'compile-error')]
     for label, student, expectation in cases:
@@ -344,14 +434,16 @@ def main():
     parser = argparse.ArgumentParser(description='Tests of the instructor tools.')
     parser.add_argument('--lesson', required=True)
     parser.add_argument('--summary')
-    parser.add_argument('--only', choices=['batch', 'dist', 'gradescope'])
+    parser.add_argument('--only', choices=['sandbox', 'batch', 'dist', 'gradescope'])
     args = parser.parse_args()
     work = os.path.join(ROOT, 'build', 'grade', f'test-{args.lesson}')
     os.makedirs(work, exist_ok=True)
     t = Checks()
     started = time.monotonic()
-    if args.only in (None, 'batch', 'gradescope') and not os.path.isdir(os.path.join(work, 'submissions')) \
-            or args.only in (None, 'batch'):
+    if args.only in (None, 'sandbox'):
+        test_sandbox(t, work)
+    if args.only in (None, 'batch') or (args.only == 'gradescope' and
+                                         not os.path.isdir(os.path.join(work, 'submissions'))):
         test_batch(t, args.lesson, work)
     if args.only in (None, 'dist'):
         test_dist(t, args.lesson, work)

@@ -9,7 +9,7 @@ the stubs, the core, the public graders with the golden data they compare
 against, the book's sources (and the built book, when there is one and it
 holds no reference code), the Makefile and its fragments, scripts/ and the
 README. Left out: solutions/, the instructor tools (tools/), the grader
-catalogues made from the reference (tests/<L>/mutants, tests/<L>/variants),
+catalogues made from the reference (tests/<L>/mutants, variants, fixtures),
 hidden checks (any path with "hidden" in a name, but for a header, which
 only declares them for the student build), the kit's own tests of
 the instructor tools, CI.
@@ -44,7 +44,7 @@ import kit  # noqa: E402
 FIXED_MTIME = 1704067200  # 2024-01-01 00:00:00 UTC
 TOP_LEVEL = ['Makefile', 'README.md', 'LICENSE', '.gitignore', 'mk', 'common', 'scripts', 'docs',
              'lessons/{L}', 'tests/{L}', 'tests/common', 'tests/golden', 'book']
-LEFT_OUT_DIRS = {'mutants', 'variants', '__pycache__', '.git'}
+LEFT_OUT_DIRS = {'mutants', 'variants', 'fixtures', '__pycache__', '.git'}
 LEFT_OUT_WORDS = ('hidden', 'solution')
 TELLING_LENGTH = 12
 

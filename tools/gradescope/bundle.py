@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXED_DATE = (2024, 1, 1, 0, 0, 0)
 PACKED = ['Makefile', 'mk', 'common', 'scripts', 'lessons/{L}', 'solutions/{L}', 'tests/{L}',
           'tests/common', 'tests/golden', 'tools/grade']
-LEFT_OUT_DIRS = {'mutants', 'variants', '__pycache__', '.git'}
+LEFT_OUT_DIRS = {'mutants', 'variants', 'fixtures', '__pycache__', '.git'}
 
 
 def kit_files(lesson):
@@ -80,6 +80,9 @@ def bundle(lesson, out_path):
     entries['tools/gradescope/autograder-failed.json'] = (
         (json.dumps(failed_results(lesson), indent=1) + '\n').encode(), False)
     seed = os.environ.get('GRADING_SEED')
+    if seed and not (seed.isdigit() and int(seed) < 2 ** 64):
+        print(f'gradescope: GRADING_SEED must be a whole number below 2^64, got {seed!r}', file=sys.stderr)
+        return 2
     if seed:
         entries['GRADING_SEED'] = (f'{seed}\n'.encode(), False)
     else:
