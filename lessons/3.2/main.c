@@ -53,6 +53,7 @@ typedef struct {
     int width;
     double momentum;
     bool csv;
+    bool data_csv;
     const char *metrics_file;
 } Options;
 
@@ -108,6 +109,7 @@ static void usage(FILE *out)
         "output:\n"
         "  --csv                 CSV to stdout: epoch,lr,loss[,val_loss]; without\n"
         "                        --schedule: schedule,epoch,lr,loss[,val_loss]\n"
+        "  --data-csv            print the dataset (i,x,y,split; float32 values) and exit\n"
         "  --metrics FILE        replay: step the scheduler with the values in FILE\n"
         "                        (one per line) and print epoch,metric,lr\n"
         "  --help                this text\n",
@@ -165,7 +167,7 @@ enum {
     OPT_SCHEDULE = 256, OPT_LR, OPT_EPOCHS, OPT_SEED, OPT_SAMPLES, OPT_STEP_SIZE, OPT_GAMMA,
     OPT_PATIENCE, OPT_FACTOR, OPT_THRESHOLD, OPT_THRESHOLD_MODE, OPT_COOLDOWN, OPT_MIN_LR,
     OPT_EPS, OPT_MODE, OPT_WARMUP, OPT_TOTAL, OPT_BATCH_SIZE, OPT_VAL_EVERY, OPT_PLATEAU_METRIC,
-    OPT_DATA, OPT_MODEL, OPT_WIDTH, OPT_MOMENTUM, OPT_CSV, OPT_METRICS, OPT_HELP
+    OPT_DATA, OPT_MODEL, OPT_WIDTH, OPT_MOMENTUM, OPT_CSV, OPT_DATA_CSV, OPT_METRICS, OPT_HELP
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -194,6 +196,7 @@ static const struct option LONG_OPTIONS[] = {
     {"width", required_argument, NULL, OPT_WIDTH},
     {"momentum", required_argument, NULL, OPT_MOMENTUM},
     {"csv", no_argument, NULL, OPT_CSV},
+    {"data-csv", no_argument, NULL, OPT_DATA_CSV},
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -307,6 +310,7 @@ static Options parse_options(int argc, char **argv)
         case OPT_WIDTH: o.width = parse_int("--width", optarg); break;
         case OPT_MOMENTUM: o.momentum = parse_double("--momentum", optarg); break;
         case OPT_CSV: o.csv = true; break;
+        case OPT_DATA_CSV: o.data_csv = true; break;
         case OPT_METRICS: o.metrics_file = optarg; break;
         case OPT_HELP: usage(stdout); exit(0);
         case ':': die("%s needs a value (try --help)", flag);
@@ -386,6 +390,21 @@ static void run_training(ScheduleKind kind, const Options *o, Curve *curve)
     model_free(&model);
     dataset_free(&val_set);
     dataset_free(&train_set);
+    dataset_free(&all);
+}
+
+/* The data of a run, exactly as training sees it: split is "train" or "val".
+ * %.9g reads back as the same float32. */
+static void write_data_csv(const Options *o)
+{
+    Generator g;
+    rng_manual_seed(&g, (uint64_t)o->seed);
+    Dataset all = o->sine_data ? dataset_sine(&g, o->samples) : dataset_linear(&g, o->samples, NULL);
+    printf("i,x,y,split\n");
+    for (int i = 0; i < all.n; i++) {
+        bool val = o->val_every > 1 && i % o->val_every == o->val_every - 1;
+        printf("%d,%.9g,%.9g,%s\n", i, all.x[i], all.y[i], val ? "val" : "train");
+    }
     dataset_free(&all);
 }
 
@@ -490,6 +509,10 @@ static void print_comparison(const Options *o, const Curve *curves, int count)
 int main(int argc, char **argv)
 {
     Options o = parse_options(argc, argv);
+    if (o.data_csv) {
+        write_data_csv(&o);
+        return 0;
+    }
     if (o.metrics_file) {
         replay(&o);
         return 0;

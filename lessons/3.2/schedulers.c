@@ -63,6 +63,7 @@ static void step_decay_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing step-decay-init]
 void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -77,6 +78,7 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Exponential decay, torch's ExponentialLR (the post, section
@@ -99,6 +101,7 @@ static void exponential_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing exponential-init]
 void exponential_init(ExponentialScheduler *s, double lr, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -112,6 +115,7 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Reduce on plateau, torch's ReduceLROnPlateau (the post, section
@@ -165,6 +169,7 @@ static void plateau_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing plateau-init]
 void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 {
     memset(s, 0, sizeof *s);
@@ -182,6 +187,7 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
     s->best = 0.0;      /* TODO: +INFINITY in min mode, -INFINITY in max mode. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Bonus (optional, extra credit): linear warm-up then cosine decay (the
@@ -219,6 +225,7 @@ static void warmup_cosine_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing warmup-cosine-init]
 void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
                         double min_lr)
 {
@@ -235,3 +242,4 @@ void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int tot
     s->base.lr = 0.0;   /* TODO (bonus): lr * factor(0). */
     // END SOLUTION
 }
+// [/listing]

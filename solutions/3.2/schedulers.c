@@ -62,6 +62,7 @@ static void step_decay_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing step-decay-init]
 void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -76,6 +77,7 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
     s->base.lr = lr;
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Exponential decay, torch's ExponentialLR (the post, section
@@ -97,6 +99,7 @@ static void exponential_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing exponential-init]
 void exponential_init(ExponentialScheduler *s, double lr, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -110,6 +113,7 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
     s->base.lr = lr;
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Reduce on plateau, torch's ReduceLROnPlateau (the post, section
@@ -178,6 +182,7 @@ static void plateau_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing plateau-init]
 void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 {
     memset(s, 0, sizeof *s);
@@ -195,6 +200,7 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
     s->best = opt->mode == PLATEAU_MIN ? INFINITY : -INFINITY;
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Bonus (optional, extra credit): linear warm-up then cosine decay (the
@@ -231,6 +237,7 @@ static void warmup_cosine_step(Scheduler *self, double metric)
 }
 // [/listing]
 
+// [listing warmup-cosine-init]
 void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
                         double min_lr)
 {
@@ -247,3 +254,4 @@ void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int tot
     s->base.lr = lr * warmup_cosine_factor(s, 0);
     // END SOLUTION
 }
+// [/listing]

@@ -323,11 +323,11 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
     unlink(done);
 
     if (out->outcome == OUTCOME_FAILED && access(plot_data, R_OK) == 0) {
-        char png[PATH_MAX + 64], written[PATH_MAX + 64], title[128], id[64];
+        char stem[PATH_MAX + 64], written[PATH_MAX + 64], title[128], id[64];
         graded_test_id(t, id, sizeof id);
-        snprintf(png, sizeof png, "%s/%s-%s.png", plots_dir, SCHED_NAMES[t->sched], t->name);
+        snprintf(stem, sizeof stem, "%s/%s-%s", plots_dir, SCHED_NAMES[t->sched], t->name);
         snprintf(title, sizeof title, "%s: torch (expected) vs yours", id);
-        if (plot_overlay(plot_data, png, title, written, sizeof written)) {
+        if (plot_queue(plot_data, stem, title, written, sizeof written)) {
             char *with_plot = format("%s\nplot: %s", out->output, written);
             free(out->output);
             out->output = with_plot;
@@ -472,9 +472,10 @@ int main(int argc, char **argv)
             printf("  %s score: %d/%d\n\n", SCHED_NAMES[t->sched], sched_score, sched_max);
     }
 
+    if (plot_render_all() != 0)
+        printf("(gnuplot failed: the plots named above were not drawn)\n");
     char summary[256];
-    snprintf(summary, sizeof summary, "Score: %d/%d%s", score, max_score,
-             bonus_max ? "" : "");
+    snprintf(summary, sizeof summary, "Score: %d/%d", score, max_score);
     printf("Score: %d/%d\n", score, max_score);
     if (bonus_max)
         printf("Bonus (warmup_cosine, extra credit): %d/%d\n", bonus, bonus_max);

@@ -25,11 +25,14 @@ typedef struct {
     double seconds;
 } TestOutcome;
 
-/* Draws plot_data (written by the failed test) as an overlay of torch's and
- * the submission's rates (and losses) into png_path (pngcairo; SVG when
- * pngcairo is missing). Returns the path written, or NULL. */
-const char *plot_overlay(const char *plot_data, const char *png_path, const char *title,
-                         char *written, size_t size);
+/* Queues an overlay plot of plot_data (written by the failed test): torch's
+ * and the submission's rates (and losses, or the metric) over the epochs.
+ * Writes the file name (out_stem + ".svg", or ".png" with
+ * KIT_PLOT_FORMAT=png) into written and returns it, or NULL. */
+const char *plot_queue(const char *plot_data, const char *out_stem, const char *title,
+                       char *written, size_t size);
+/* Draws every queued plot with one gnuplot process; 0 or -1. */
+int plot_render_all(void);
 
 /* Writes results.json; returns 0 or -1. */
 int write_results_json(const char *path, const TestOutcome *outcomes, int count, bool instructor,
