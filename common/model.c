@@ -213,14 +213,10 @@ static DoubleFloat df_div(DoubleFloat n, DoubleFloat d)
     return df_make(q, fmaf(q, correction, fmaf(n.lo, t, u)));
 }
 
-/* d * 2^e in two steps, so that neither power of two overflows (vldexp2). */
-static float scale_by_power_of_two(float d, int e)
-{
-    return d * ldexpf(1.0f, e >> 1) * ldexpf(1.0f, e - (e >> 1));
-}
-
-/* e^d for a double-float d (SLEEF expk2f): d = q ln2 + s with |s| <= ln2/2,
- * e^s by a polynomial in double-float, times 2^q. */
+/* e^d for a double-float 0 <= d <= 8.67 (SLEEF expk2f, for the range tanh
+ * needs): d = q ln2 + s with |s| <= ln2/2, e^s by a polynomial in
+ * double-float, times 2^q. SLEEF scales by 2^q in two exact steps; with
+ * 0 <= q <= 13 one exact multiplication gives the same result. */
 static DoubleFloat df_exp(DoubleFloat d)
 {
     const float inv_ln2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
@@ -238,24 +234,23 @@ static DoubleFloat df_exp(DoubleFloat d)
     t = df_add(s, df_mul(df_square(s), t));
     t = float_add_df_ordered(1.0f, t);
 
-    if (d.hi < -104.0f) {
-        return df_make(0.0f, 0.0f);
-    }
-    return df_make(scale_by_power_of_two(t.hi, q), scale_by_power_of_two(t.lo, q));
+    const float two_to_q = (float)(1L << q);
+    return df_make(t.hi * two_to_q, t.lo * two_to_q);
 }
 
 /* tanh(x) = (e^|x| - e^-|x|) / (e^|x| + e^-|x|), sign of x (SLEEF xtanhf). */
 float torch_tanhf(float x)
 {
+    if (isnan(x)) {
+        return x;
+    }
+    if (fabsf(x) > 8.664339742f) {
+        return copysignf(1.0f, x); /* tanh rounds to 1 in float from here on */
+    }
     const DoubleFloat ex = df_exp(df_make(fabsf(x), 0.0f));
     const DoubleFloat inv = df_reciprocal(ex);
     const DoubleFloat ratio = df_div(df_add_ordered(ex, df_make(-inv.hi, -inv.lo)), df_add_ordered(ex, inv));
-    float y = ratio.hi + ratio.lo;
-    if (fabsf(x) > 8.664339742f || isnan(y)) {
-        y = 1.0f; /* tanh is 1 in float from here on (and e^|x| overflowed) */
-    }
-    y = copysignf(y, x);
-    return isnan(x) ? x : y;
+    return copysignf(ratio.hi + ratio.lo, x);
 }
 
 // ----------------------------------------------------------------------------

@@ -274,7 +274,7 @@ START_TEST(test_mlp_steps_equal_torch)
             ck_assert_msg(same_float(v, (float)value), "epoch %d: %s[%d] = %.9g, torch %.9g: the "
                           "previous update differs", epoch, name, i, (double)v, value);
             ck_assert_msg(same_float(g, (float)grad), "epoch %d: gradient of %s[%d] = %.9g, torch "
-                          "%.9g (tanh backward: dact * fmaf(-act, act, 1))", epoch, name, i,
+                          "%.9g (if the weights agree: the forward, tanh, or tanh backward dact * fmaf(-act, act, 1))", epoch, name, i,
                           (double)g, grad);
         }
         sgd_step(&opt, 0.1);
