@@ -124,7 +124,7 @@ $(GRADER_BIN): $(GRADER_OBJS) $(GRADER_REF) $(SUB_OUT)/schedulers.o $(KIT_LIB)
 # ---------------------------------------------------------------------------
 check:
 	$(Q)scripts/deps.sh check
-	$(Q)$(MAKE) --no-print-directory grader
+	$(Q)$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) grader
 	@echo "Grading $(SUBMISSION_DIR)/$(STUDENT_FILES) (lesson $(LESSON))"
 	@echo
 	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY))

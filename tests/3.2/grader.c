@@ -353,7 +353,7 @@ static void print_outcome(const TestOutcome *o)
         bool first_piece = true;
         while (len > 0 || first_piece) {
             size_t piece = len;
-            if (piece > WRAP && line[0] != ' ') {
+            if (piece > WRAP && (line[0] != ' ' || strncmp(line, "  or [", 6) == 0)) {
                 piece = WRAP;
                 while (piece > 20 && line[piece] != ' ')
                     piece--;

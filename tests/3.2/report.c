@@ -93,7 +93,7 @@ int plot_render_all(void)
     fprintf(gp, "%s\n", use_png() ? "set terminal pngcairo size 900,700 font 'sans,10'"
                                   : "set terminal svg size 900,700 font 'sans,10'");
     fprintf(gp, "set grid\nset key below\nset offsets 0, 0, graph 0.05, graph 0.05\n"
-                "set xlabel 'epoch'\n");
+                "set xlabel 'epoch'\nset format y '%%g'\n");
     for (int i = 0; i < plot_count; i++)
         plot_one(gp, i);
     int status = pclose(gp);
