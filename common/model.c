@@ -44,9 +44,9 @@ void linear_init(Linear *layer, Generator *g, int in, int out)
     linear_alloc(layer, in, out);
     /* torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), in double and
      * in torch's order: gain = sqrt(2 / (1 + a**2)), std = gain / sqrt(fan_in),
-     * bound = sqrt(3) * std. For in = 1 this bound is 0.9999999999999999,
-     * which becomes 1.0f in the draw; 1/sqrt(in) would not be the same
-     * number for other sizes. */
+     * bound = sqrt(3) * std. In double this is not 1/sqrt(in) (for in = 1 it
+     * is 0.9999999999999999); rounded to float for the draw the two agree for
+     * every in below 200, but the recipe is torch's, so the numbers are too. */
     const double a = sqrt(5.0);
     const double gain = sqrt(2.0 / (1.0 + pow(a, 2.0)));
     const double std = gain / sqrt((double)in);

@@ -18,6 +18,7 @@
 
 typedef struct Scheduler Scheduler;
 
+// [listing scheduler]
 struct Scheduler {
     const char *name;     /* "constant", "step", ...: used in tables and plots */
     double initial_lr;    /* the rate the schedule starts from (torch: base_lr) */
@@ -26,5 +27,6 @@ struct Scheduler {
      * epoch measured (the loss); only reduce-on-plateau looks at it. */
     void (*step)(Scheduler *self, double metric);
 };
+// [/listing]
 
 #endif

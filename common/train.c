@@ -137,6 +137,7 @@ static void gather_rows(float *dst, const float *src, const int *idx, int count,
 
 /* One optimisation step on one batch of n samples; returns the batch's loss,
  * computed before the update. */
+// [listing train-step]
 static float train_step(Model *m, Sgd *opt, double lr, const float *x, const float *y, int n,
                         Workspace *ws)
 {
@@ -149,6 +150,7 @@ static float train_step(Model *m, Sgd *opt, double lr, const float *x, const flo
     sgd_step(opt, lr);
     return loss;
 }
+// [/listing]
 
 /* One epoch of mini-batches in a fresh random order; returns the mean of the
  * batch losses (summed in double, left to right, as Python's sum() does). */
@@ -204,7 +206,8 @@ int train(Model *m, const Dataset *train, const Dataset *val, Scheduler *sched,
     }
 
     int status = 0;
-    for (int epoch = 0; epoch < cfg->epochs && status == 0; epoch++) {
+    // [listing train-loop]
+    for (int epoch = 0; epoch < cfg->epochs; epoch++) {
         const double lr = sched->lr; /* the rate of this whole epoch */
         double loss;
         if (full_batch) {
@@ -213,9 +216,13 @@ int train(Model *m, const Dataset *train, const Dataset *val, Scheduler *sched,
             loss = train_epoch_batches(m, &opt, lr, train, batch, g, &ws);
         }
         const double val_loss = has_val ? evaluate(m, val, &ws) : 0.0;
-        status = curve_append(curve, lr, loss, val_loss);
+        if (curve_append(curve, lr, loss, val_loss) != 0) {
+            status = -1; /* out of memory */
+            break;
+        }
         sched->step(sched, cfg->metric == METRIC_VAL_LOSS ? val_loss : loss);
     }
+    // [/listing]
 
     sgd_free(&opt);
     workspace_free(&ws);
