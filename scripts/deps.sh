@@ -22,6 +22,7 @@ needs() {
     case $1 in
     check) cat <<'LIST'
 gcc command:cc
+libc6-dev file:/usr/include/stdio.h
 make command:make
 pkg-config command:pkg-config
 check pkgconfig:check
