@@ -10,6 +10,11 @@
  */
 #include "loss.h"
 
+#include <float.h>
+#if FLT_EVAL_METHOD != 0
+#error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 

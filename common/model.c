@@ -8,6 +8,11 @@
  */
 #include "model.h"
 
+#include <float.h>
+#if FLT_EVAL_METHOD != 0
+#error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
+#endif
+
 #include "loss.h"
 
 #include <math.h>

@@ -11,6 +11,11 @@
  */
 #include "sgd.h"
 
+#include <float.h>
+#if FLT_EVAL_METHOD != 0
+#error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
+#endif
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -153,7 +153,7 @@ static float train_step(Model *m, Sgd *opt, double lr, const float *x, const flo
 // [/listing]
 
 /* One epoch of mini-batches in a fresh random order; returns the mean of the
- * batch losses (summed in double, left to right, as Python's sum() does). */
+ * batch losses (added in double, left to right, as a Python loop does). */
 static double train_epoch_batches(Model *m, Sgd *opt, double lr, const Dataset *data, int batch,
                                   Generator *g, Workspace *ws)
 {

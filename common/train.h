@@ -11,7 +11,8 @@
  *   loss      full batch: the batch loss, computed before the update.
  *             mini-batch: the mean of the batch losses (each computed before
  *             its own update): the float losses as doubles, added left to
- *             right in double, divided by the number of batches.
+ *             right in double, divided by the number of batches (a plain
+ *             Python loop; note that Python 3.12's sum() compensates).
  *   val_loss  the MSE on the validation set with the weights at the END of
  *             the epoch (after all its updates); no validation set: none.
  *   metric    what sched->step receives: the recorded loss or val_loss.

@@ -30,7 +30,7 @@ The training loop is docs/pytorch-reference-program.md's, extended the way
 common/train.h documents: mini-batches visit torch.randperm(n_train) (drawn
 from the default generator, after the model's initialisation) in order, and
 the recorded loss is then the mean of the batch losses: their Python floats
-summed left to right in double and divided by the number of batches; the
+added left to right in double and divided by the number of batches; the
 validation loss is measured with the weights at the end of the epoch.
 """
 import math
@@ -123,7 +123,12 @@ def run(seed, n, lr, epochs=100, batch=0, momentum=0.0, val_every=0,
                 loss.backward()
                 opt.step()
                 losses.append(loss.item())
-            epoch_loss = sum(losses) / len(losses)
+            # Left to right in double, written out: Python 3.12's sum() of
+            # floats compensates rounding errors and could differ in the last bit.
+            total = 0.0
+            for batch_loss in losses:
+                total += batch_loss
+            epoch_loss = total / len(losses)
         row = [epoch, lr_used, epoch_loss]
         if Xv is not None:
             with torch.no_grad():
