@@ -31,10 +31,12 @@
 # suffix: NAME.initial_val, NAME.final_val, NAME.min_val, NAME.min_val_epoch,
 # NAME.tail_val, NAME.band_val.
 #
-# The Hessian of the MSE of y = w x + b on the lesson's inputs
-# x_i = linspace(-1, 1, samples) (it does not depend on the targets y):
+# The Hessian of the MSE of y = w x + b, from the inputs of the run named
+# `dataset` (the lesson program's --data-csv: i,x,y,split; the training rows;
+# the Hessian does not depend on the targets y):
 #   H = (2/n) [ sum x^2  sum x ]
 #             [ sum x    n     ]
+#   samples, hessian.sum_x, hessian.sum_xx
 #   hessian.ww, hessian.wb, hessian.bb   its entries
 #   lambda_max, lambda_min               its eigenvalues
 #   lr_bound      = 2 / lambda_max       (gradient descent is stable below it)
@@ -73,7 +75,7 @@
 
 # --- one CSV per run -------------------------------------------------------------
 # read_run(NAME): loads datadir/NAME.csv into lr[], loss[], val[].
-function read_run(r,    path, line, f, i, e, col_lr, col_loss, col_val, status) {
+function read_run(r,    path, line, f, i, e, col_lr, col_loss, col_val, col_x, col_split, status) {
     path = datadir "/" r ".csv"
     status = (getline line < path)
     if (status <= 0) {
@@ -81,11 +83,23 @@ function read_run(r,    path, line, f, i, e, col_lr, col_loss, col_val, status) 
         exit 1
     }
     split(line, f, ",")
-    col_lr = col_loss = col_val = 0
+    col_lr = col_loss = col_val = col_x = col_split = 0
     for (i in f) {
         if (f[i] == "lr") col_lr = i
         if (f[i] == "loss") col_loss = i
         if (f[i] == "val_loss") col_val = i
+        if (f[i] == "x") col_x = i
+        if (f[i] == "split") col_split = i
+    }
+    if (col_x && !col_lr) {      # the dataset (--data-csv): keep the training inputs
+        n_x = 0
+        while ((getline line < path) > 0) {
+            split(line, f, ",")
+            if (!col_split || f[col_split] == "train") xs[n_x++] = f[col_x] + 0
+        }
+        close(path)
+        is_dataset[r] = 1
+        return
     }
     if (!col_lr || !col_loss) {
         printf "numbers.awk: %s: the header must name lr and loss columns, got: %s\n", path, line > "/dev/stderr"
@@ -146,7 +160,7 @@ END {
     for (r in listed) {
         out("cmd." r, run_flags[r])
         read_run(r)
-        runs[r] = 1
+        if (!is_dataset[r]) runs[r] = 1
     }
 
     target = setting["target"] + 0
@@ -210,20 +224,18 @@ END {
         if (has_div) num("sweep.smallest_diverging", smallest_div)
     }
 
-    # The Hessian, from the inputs x_i = -1 + 2 i / (n - 1) of linspace(-1, 1, n).
-    samples = setting["samples"] + 0
-    if (samples >= 2) {
+    # The Hessian, from the inputs of the dataset run.
+    if (n_x >= 2) {
         sx = 0; sxx = 0
-        for (i = 0; i < samples; i++) {
-            x = -1 + 2 * i / (samples - 1)
-            sx += x; sxx += x * x
+        for (i = 0; i < n_x; i++) {
+            sx += xs[i]; sxx += xs[i] * xs[i]
         }
-        hww = 2 * sxx / samples; hwb = 2 * sx / samples; hbb = 2
+        hww = 2 * sxx / n_x; hwb = 2 * sx / n_x; hbb = 2
         half_trace = (hww + hbb) / 2
         det = hww * hbb - hwb * hwb
         root = sqrt(half_trace * half_trace - det)
         lmax = half_trace + root; lmin = half_trace - root
-        num("samples", samples)
+        num("samples", n_x)
         num("hessian.sum_x", sx)
         num("hessian.sum_xx", sxx)
         num("hessian.ww", hww)

@@ -350,19 +350,23 @@ def check_numbers(r: Results, args: argparse.Namespace, numbers: dict[str, str],
     r.check(int(float(numbers["mb_plateau_val.first_drop"])) == first,
             "numbers: the epoch the plateau scheduler fires is read from its lr column")
 
-    # The Hessian is computed for the data the runs used: `set samples` is the
-    # program's default.
-    samples = numbers.get("samples", "")
-    a = run([args.bin, "--schedule", "constant", "--epochs", "20", "--csv"])
-    b = run([args.bin, "--schedule", "constant", "--epochs", "20", "--samples", samples, "--csv"])
-    r.check(a.returncode == 0 and a.stdout == b.stdout and a.stdout != "",
-            f"numbers: the runs use {samples} samples, the Hessian's n (the program's default)",
-            "book/<lesson>/runs `set samples` must equal the lesson program's --samples default")
-    lam = float(numbers["lambda_max"])
-    n = int(samples)
-    sxx = sum((-1 + 2 * i / (n - 1)) ** 2 for i in range(n))
-    expect = max(2 * sxx / n, 2.0)
-    r.check(abs(lam - expect) < 1e-9 * expect, f"numbers: lambda_max = {lam:.6g} (independent computation {expect:.6g})")
+    # The Hessian is computed from the data the full-batch runs train on: the
+    # dataset run has the same data flags, and its inputs give lambda_max.
+    flag_sets = {numbers[k].replace("--data-csv", "").split().count("--samples")
+                 for k in numbers if k.startswith("cmd.")}
+    r.check(flag_sets == {0}, "numbers: no run changes --samples, so the dataset run's inputs are every run's",
+            "give the dataset run the same --samples as the runs, or split the Hessian per data set")
+    xs = [float(row["x"]) for row in read_csv(data / "dataset.csv") if row.get("split", "train") == "train"]
+    n = len(xs)
+    sxx, sx = sum(x * x for x in xs), sum(xs)
+    h = (2 * sxx / n, 2 * sx / n, 2.0)
+    half, det = (h[0] + h[2]) / 2, h[0] * h[2] - h[1] ** 2
+    lam = half + (half * half - det) ** 0.5
+    got = float(numbers["lambda_max"])
+    r.check(abs(got - lam) <= 1e-12 * lam, f"numbers: lambda_max = {got:.6g} (independent computation {lam:.6g})")
+    lin = max(2 * sum((-1 + 2 * i / (n - 1)) ** 2 for i in range(n)) / n, 2.0)
+    r.check(abs(got - lin) <= 1e-6 * lin, "numbers: lambda_max agrees with the linspace(-1, 1, n) formula",
+            f"{got!r} vs {lin!r}: the dataset is not the lesson's inputs")
 
 
 def check_claims(r: Results, numbers_path: Path, claims_path: Path) -> None:
