@@ -36,8 +36,10 @@ def make_data(n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     return X, y
 
 
-def split(X: torch.Tensor, y: torch.Tensor, every: int) -> tuple[torch.Tensor, ...]:
-    """Every `every`-th sample (indices every-1, 2*every-1, ...) is held out."""
+def split(X: torch.Tensor, y: torch.Tensor,
+          every: int) -> tuple[torch.Tensor, ...]:
+    """Every `every`-th sample (indices every-1, 2*every-1, ...) is held
+    out for validation; the rest is the training set."""
     held_out = torch.arange(X.shape[0]) % every == every - 1
     return X[~held_out], y[~held_out], X[held_out], y[held_out]
 # [/listing]
@@ -50,7 +52,8 @@ def constant(opt: SGD) -> None:
 
 
 # [listing py-step]
-def step_decay(opt: SGD, step_size: int = 50, gamma: float = 0.1) -> S.StepLR:
+def step_decay(opt: SGD, step_size: int = 50,
+               gamma: float = 0.1) -> S.StepLR:
     return S.StepLR(opt, step_size=step_size, gamma=gamma)
 # [/listing]
 
@@ -62,20 +65,24 @@ def exponential(opt: SGD, gamma: float = 0.95) -> S.ExponentialLR:
 
 
 # [listing py-plateau]
-def plateau(opt: SGD, patience: int = 10, factor: float = 0.5) -> S.ReduceLROnPlateau:
-    # No verbose=True: PyTorch 2.x removed the argument (it raises TypeError).
-    return S.ReduceLROnPlateau(opt, mode="min", factor=factor, patience=patience,
-                               threshold=1e-4, threshold_mode="rel")
+def plateau(opt: SGD, patience: int = 10,
+            factor: float = 0.5) -> S.ReduceLROnPlateau:
+    # No verbose=True: newer PyTorch removed the argument (TypeError).
+    return S.ReduceLROnPlateau(opt, mode="min", factor=factor,
+                               patience=patience, threshold=1e-4,
+                               threshold_mode="rel")
 # [/listing]
 
 
 # [listing py-warmup-cosine]
-def warmup_cosine(opt: SGD, warmup: int, total: int, min_factor: float = 0.0) -> S.LambdaLR:
+def warmup_cosine(opt: SGD, warmup: int, total: int,
+                  min_factor: float = 0.0) -> S.LambdaLR:
     def factor(e: int) -> float:
         if e < warmup:
             return (e + 1) / warmup
         if e < total:
-            cosine = (1 + math.cos(math.pi * (e - warmup) / (total - warmup))) / 2
+            angle = math.pi * (e - warmup) / (total - warmup)
+            cosine = (1 + math.cos(angle)) / 2
             return min_factor + (1 - min_factor) * cosine
         return min_factor
     return S.LambdaLR(opt, lr_lambda=factor)
@@ -86,9 +93,11 @@ def make_scheduler(args: argparse.Namespace, opt: SGD) -> Optional[Scheduler]:
     if args.schedule == "constant":
         return constant(opt)
     if args.schedule == "step":
-        return step_decay(opt, args.step_size, args.gamma if args.gamma is not None else 0.1)
+        gamma = args.gamma if args.gamma is not None else 0.1
+        return step_decay(opt, args.step_size, gamma)
     if args.schedule == "exponential":
-        return exponential(opt, args.gamma if args.gamma is not None else 0.95)
+        gamma = args.gamma if args.gamma is not None else 0.95
+        return exponential(opt, gamma)
     if args.schedule == "plateau":
         return plateau(opt, args.patience, args.factor)
     return warmup_cosine(opt, args.warmup, args.total, args.min_lr / args.lr)
@@ -99,7 +108,7 @@ Row = tuple[int, float, float, Optional[float]]
 
 # [listing py-train]
 def train(args: argparse.Namespace) -> list[Row]:
-    torch.manual_seed(args.seed)  # every run: the same data, the same start
+    torch.manual_seed(args.seed)  # each run: same data, same start
     X, y = make_data(args.samples)
     if args.val_every > 1:
         X_train, y_train, X_val, y_val = split(X, y, args.val_every)
@@ -120,7 +129,10 @@ def train(args: argparse.Namespace) -> list[Row]:
         batch_losses: list[float] = []
         for start in range(0, n, size):
             idx = order[start:start + size]
-            xb, yb = (X_train, y_train) if full_batch else (X_train[idx], y_train[idx])
+            if full_batch:
+                xb, yb = X_train, y_train
+            else:
+                xb, yb = X_train[idx], y_train[idx]
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)  # before this batch's update
             loss.backward()
@@ -134,8 +146,8 @@ def train(args: argparse.Namespace) -> list[Row]:
         rows.append((epoch, lr_used, train_loss, val_loss))
 
         if isinstance(sched, S.ReduceLROnPlateau):
-            watched = val_loss if args.plateau_metric == "val" else train_loss
-            sched.step(watched)
+            val = args.plateau_metric == "val"
+            sched.step(val_loss if val else train_loss)
         elif sched is not None:
             sched.step()
     return rows
@@ -145,7 +157,8 @@ def train(args: argparse.Namespace) -> list[Row]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--schedule", default="constant",
-                   choices=["constant", "step", "exponential", "plateau", "warmup_cosine"])
+                   choices=["constant", "step", "exponential", "plateau",
+                            "warmup_cosine"])
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
@@ -159,7 +172,8 @@ def main() -> None:
     p.add_argument("--min-lr", type=float, default=0.0)
     p.add_argument("--batch-size", type=int, default=0)
     p.add_argument("--val-every", type=int, default=0)
-    p.add_argument("--plateau-metric", default="train", choices=["train", "val"])
+    p.add_argument("--plateau-metric", default="train",
+                   choices=["train", "val"])
     args = p.parse_args()
     torch.set_num_threads(1)
 
