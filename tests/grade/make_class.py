@@ -118,6 +118,7 @@ def make_class(lesson, out):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     expected = {}
+    bonus_prefixes = [g.split('_')[0] for g in kit.lesson_vars(lesson).get('LESSON_BONUS', '').split()]
 
     put(os.path.join(out, 'reference'), wanted, reference)
     expected['reference'] = {'status': 'ok', 'score': 'full'}
@@ -126,11 +127,17 @@ def make_class(lesson, out):
     for kind, status, score in (('mutants', 'failed', 'below-full'), ('variants', 'ok', 'full')):
         folder = os.path.join(ROOT, 'tests', lesson, kind)
         for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-            if name.endswith('.c'):
-                student = f'{kind[:-1]}-{name[:-2]}'
-                os.makedirs(os.path.join(out, student))
-                shutil.copy(os.path.join(folder, name), os.path.join(out, student, wanted))
-                expected[student] = {'status': status, 'score': score}
+            # A catalogue entry is NAME.c or a folder NAME/ holding the student file.
+            source = os.path.join(folder, name, wanted) if os.path.isdir(os.path.join(folder, name)) \
+                else os.path.join(folder, name)
+            if not (name.endswith('.c') or os.path.isdir(os.path.join(folder, name))) or not os.path.isfile(source):
+                continue
+            student = f'{kind[:-1]}-{name[:-2] if name.endswith(".c") else name}'
+            os.makedirs(os.path.join(out, student))
+            shutil.copy(source, os.path.join(out, student, wanted))
+            expected[student] = {'status': status, 'score': score}
+            if kind == 'mutants' and any(student.startswith(f'mutant-{g}') for g in bonus_prefixes):
+                expected[student]['status'] = 'ok'  # only the bonus is wrong: extra credit lost
 
     for student, (function, code, status, group) in INJECTED.items():
         put(os.path.join(out, student), wanted, inject(reference, function, code))

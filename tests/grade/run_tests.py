@@ -130,7 +130,7 @@ def check_class(t, rows, expected, group_max, groups):
         elif pattern == 'zero':
             ok = total == 0
         elif pattern == 'below-full':
-            ok = total < required_max and any(scores[g] < group_max[g] for g in groups['required'])
+            ok = any(scores[g] < group_max[g] for g in groups['all'])
         elif pattern == 'all-but':
             ok = scores[want['group']] == 0 and all(
                 scores[g] == group_max[g] for g in groups['all'] if g != want['group'])

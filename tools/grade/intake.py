@@ -166,8 +166,10 @@ def _from_zip(path, wanted):
             for member in members:
                 if not _safe_member_path(member.filename):
                     raise Refused('bad-archive', f'unsafe member path {member.filename!r}')
-                unix_mode = member.external_attr >> 16
-                if unix_mode and not (stat.S_ISREG(unix_mode) or stat.S_ISDIR(unix_mode)):
+                # Only the type bits say "link" or "device"; zip tools that
+                # store no type (Python's own) leave them 0: a plain file.
+                kind = stat.S_IFMT(member.external_attr >> 16)
+                if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
                     raise Refused('bad-archive', f'member {member.filename!r} is a link or a device')
                 if not member.is_dir() and os.path.basename(member.filename) == wanted:
                     candidates[member.filename] = member
