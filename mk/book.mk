@@ -12,8 +12,8 @@
 #   book/LESSON/LESSON.md --(pandoc, book/lua/*.lua)--> LESSON.html and LESSON.tex --(pdflatex)--> LESSON.pdf
 #
 # Work files live in build/book/LESSON/; the two products in build/book/.
-# Same inputs, same bytes: SOURCE_DATE_EPOCH (default: the last commit that
-# touched book/) fixes the PDF's dates and ID; nothing else carries a time.
+# Same inputs, same bytes: SOURCE_DATE_EPOCH (default: the original post's
+# date) fixes the PDF's dates; the ID is fixed; nothing else carries a time.
 
 BOOK_SRC      := book/$(LESSON)
 BOOK_MD       := $(BOOK_SRC)/$(LESSON).md
@@ -34,7 +34,10 @@ BOOK_PDFFIGS  := $(BOOK_FIGURES:%=$(BOOK_WORK)/fig/%.pdf)
 BOOK_INCLUDES := $(wildcard $(shell sed -n 's/.*include="\([^"]*\)".*/\1/p' $(BOOK_MD) 2>/dev/null | sort -u))
 BOOK_FILTERS  := book/lua/listing.lua book/lua/numbers.lua
 BOOK_STYLE    := book/style/template.html book/style/book.css book/style/header.tex
-BOOK_EPOCH    := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct -- book 2>/dev/null),1767225600)
+# The PDF's date: SOURCE_DATE_EPOCH if set, else the date of the original
+# post (2025-06-18). Not the time of a commit: git history is not an input,
+# so a checkout, a tarball and a rebuild all give the same bytes.
+BOOK_EPOCH    := $(or $(SOURCE_DATE_EPOCH),1750204800)
 
 # Shared by both outputs. Images are written without extension in the text
 # (![...](fig/NAME)): SVG for HTML, vector PDF for LaTeX.
