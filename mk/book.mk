@@ -56,7 +56,7 @@ book_needs_solutions = @test -f solutions/$(LESSON)/schedulers.c || { \
 book:
 	$(book_needs_solutions)
 	$(Q)scripts/deps.sh book
-	$(Q)$(MAKE) --no-print-directory book-files
+	$(Q)$(MAKE) -s --no-print-directory book-files
 
 book-files: $(BOOK_HTML) $(BOOK_PDF)
 
@@ -137,7 +137,7 @@ $(BOOK_PDF): $(BOOK_WORK)/$(LESSON).tex
 test-book:
 	$(book_needs_solutions)
 	$(Q)scripts/deps.sh book
-	$(Q)$(MAKE) --no-print-directory book-files
+	$(Q)$(MAKE) -s --no-print-directory book-files
 	$(Q)python3 tests/book/check_book.py --lesson $(LESSON) --build $(BUILD) \
 	    --work $(BOOK_WORK) --html $(BOOK_HTML) --pdf $(BOOK_PDF) --bin $(BOOK_LESSON_BIN) \
 	    --summary $(BUILD)/test-summary.txt
