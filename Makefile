@@ -87,6 +87,14 @@ help:
 	@echo '  make golden                     regenerate golden data with real PyTorch'
 	@echo '  make deps                       install what `make check` needs (apt)'
 	@echo '  make clean                      remove build/'
+	@echo '  make test-core | test-lesson | test-book | test-grade'
+	@echo '                                  one part of the test suite'
+	@echo '  make bench-core | bench-lesson | bench-grade'
+	@echo '                                  one part of the benchmarks'
+	@echo '  make grader LESSON=$(LESSON) SUBMISSION=DIR [EDITION=student|instructor] [GRADER_OUT=DIR]'
+	@echo '                                  build one submission'"'"'s grader binary'
+	@echo '  make grader-prereqs LESSON=$(LESSON)   build what every grader shares, once'
+	@echo '  make book-files LESSON=$(LESSON)       the book without installing packages'
 	@echo
 	@echo 'Variables'
 	@echo '  LESSON=$(LESSON)      one of: $(LESSONS)'
@@ -96,6 +104,8 @@ help:
 	@echo '  SANITIZE=1      build with AddressSanitizer and UBSan'
 	@echo '  V=1             show every command'
 	@echo '  JOBS=N          parallel grading jobs (default: number of cores)'
+	@echo '  SUBMISSIONS=DIR, STUDENT=NAME, GRADING_SEED=S   for make grade'
+	@echo '  KIT_PLOT_FORMAT=png   (environment) PNG overlay plots instead of SVG'
 
 # Tiered, idempotent installers (scripts/deps.sh): silent when all is present.
 deps:
