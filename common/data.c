@@ -6,6 +6,8 @@
  */
 #include "data.h"
 
+#include "sleef.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -90,99 +92,6 @@ Dataset dataset_linear(Generator *g, int n, float *noise)
         d.y[i] = line + 0.2f * eps;
     }
     return d;
-}
-
-/* ------------------------------------------------------------------------ */
-/* torch.sin for float32 on the CPU: SLEEF's Sleef_sinf8_u10 (AVX2, FMA).     */
-/* ------------------------------------------------------------------------ */
-
-/* A "double-float": hi + lo with |lo| <= ulp(hi)/2, ~48 significant bits. */
-typedef struct {
-    float hi, lo;
-} DoubleFloat;
-
-static DoubleFloat df_make(float hi, float lo)
-{
-    DoubleFloat r = { hi, lo };
-    return r;
-}
-
-/* x + y exactly, whatever their magnitudes (Knuth's two-sum). */
-static DoubleFloat df_two_sum(float x, float y)
-{
-    float s = x + y;
-    float v = s - x;
-    return df_make(s, (x - (s - v)) + (y - v));
-}
-
-/* x + y assuming |x| >= |y| (fast two-sum). */
-static DoubleFloat df_fast_sum(float x, float y)
-{
-    float s = x + y;
-    return df_make(s, (x - s) + y);
-}
-
-static DoubleFloat df_add_float(DoubleFloat x, float y)
-{
-    float s = x.hi + y;
-    return df_make(s, ((x.hi - s) + y) + x.lo);
-}
-
-static DoubleFloat float_add_df(float x, DoubleFloat y)
-{
-    float s = x + y.hi;
-    return df_make(s, ((x - s) + y.hi) + y.lo);
-}
-
-static DoubleFloat df_square(DoubleFloat x)
-{
-    float s = x.hi * x.hi;
-    return df_make(s, fmaf(x.hi + x.hi, x.lo, fmaf(x.hi, x.hi, -s)));
-}
-
-static DoubleFloat df_mul(DoubleFloat x, DoubleFloat y)
-{
-    float s = x.hi * y.hi;
-    return df_make(s, fmaf(x.hi, y.lo, fmaf(x.lo, y.hi, fmaf(x.hi, y.hi, -s))));
-}
-
-static float df_mul_to_float(DoubleFloat x, DoubleFloat y)
-{
-    return fmaf(x.hi, y.hi, fmaf(x.lo, y.hi, x.hi * y.lo));
-}
-
-/* SLEEF 3.5's xsinf_u1 (1-ulp sine) as its AVX2 build computes it: reduce
- * by the nearest multiple of pi in double-float, then a double-float odd
- * polynomial. Valid for |x| < 125 (SLEEF switches to Payne-Hanek above;
- * this kit only needs |x| <= 3 and falls back to libm there). */
-static float torch_sinf(float x)
-{
-    if (!(fabsf(x) < 125.0f)) {
-        return sinf(x);
-    }
-    const float one_over_pi = (float)0.318309886183790671537767526745028724;
-    const float pi_a = 3.1414794921875f;
-    const float pi_b = 0.00011315941810607910156f;
-    const float pi_c = 1.9841872589410058936e-09f;
-
-    float k = rintf(x * one_over_pi);
-    DoubleFloat r = df_two_sum(fmaf(k, -pi_a, x), k * -pi_b);
-    r = df_add_float(r, k * -pi_c);
-
-    DoubleFloat r2 = df_square(r);
-    float p = 2.6083159809786593541503e-06f;
-    p = fmaf(p, r2.hi, -0.0001981069071916863322258f);
-    p = fmaf(p, r2.hi, 0.00833307858556509017944336f);
-    DoubleFloat poly = float_add_df(1.0f, df_mul(df_fast_sum(-0.166666597127914428710938f, p * r2.hi), r2));
-    float s = df_mul_to_float(r, poly);
-
-    if (((int)k & 1) != 0) {
-        s = -s; /* sin(r + k*pi) = (-1)^k sin(r) */
-    }
-    if (x == 0.0f) {
-        s = x; /* keeps the sign of -0 */
-    }
-    return s;
 }
 
 Dataset dataset_sine(Generator *g, int n)

@@ -30,7 +30,7 @@ Dataset dataset_linear(Generator *g, int n, float *noise);
 /* A non-linear dataset for the small MLP:
  *   X = torch.linspace(-1, 1, n).unsqueeze(1)
  *   y = torch.sin(3 * X) + 0.1 * torch.randn_like(X)
- * torch.sin here is SLEEF's 1-ulp sinf (AVX2, FMA), reproduced bit for bit.
+ * torch.sin here is SLEEF's 1-ulp sinf (AVX2, FMA): torch_sinf, sleef.h.
  * Both datasets allocate x and y (free with dataset_free); out of memory is
  * reported on stderr and exits with status 2. */
 Dataset dataset_sine(Generator *g, int n);

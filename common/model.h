@@ -3,7 +3,7 @@
  * Linear is nn.Linear(in, out): same parameters, same initial draws (weight
  * first, then bias), same arithmetic, so the lesson's 1-in/1-out regression
  * matches PyTorch bit for bit. Mlp is Linear -> tanh -> Linear, with torch's
- * own tanh (torch_tanhf below), so it matches PyTorch bit for bit as well.
+ * own tanh (torch_tanhf, sleef.h), so it matches PyTorch bit for bit as well.
  *
  * Shapes: n = batch size; x is (n, in) and out is (n, out), row-major.
  * Gradients accumulate (+=) like PyTorch's .grad; call *_zero_grad before
@@ -17,6 +17,7 @@
 #define KIT_MODEL_H
 
 #include "rng.h"
+#include "sleef.h"
 
 typedef struct {
     int in, out;
@@ -44,11 +45,6 @@ void linear_forward(const Linear *layer, float *out, const float *x, int n);
 void linear_backward(Linear *layer, float *dx, const float *dout, const float *x, int n);
 void linear_zero_grad(Linear *layer);
 void linear_free(Linear *layer);
-
-/* torch.tanh on one float32, as PyTorch's AVX2 CPU kernel computes it
- * (SLEEF's 1-ulp tanhf, reproduced step by step); libm's tanhf differs from
- * it in about one value in six. */
-float torch_tanhf(float x);
 
 typedef struct {
     Linear hidden;       /* in -> width  */

@@ -20,6 +20,7 @@
 #include "loss.h"
 #include "model.h"
 #include "sgd.h"
+#include "sleef.h"
 
 // ----------------------------------------------------------------------------
 // Initialisation
