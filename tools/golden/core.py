@@ -16,18 +16,16 @@ randn, uniform_ and linspace differ in the last bits between AVX2 and DEFAULT
 import csv
 import math
 import os
-import platform
-import re
-import subprocess
 import sys
 
 import torch
 from torch import nn
 
-torch.set_num_threads(1)
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
+import goldenlib  # noqa: E402  (sets torch.set_num_threads(1))
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(REPO, "tests", "golden", "core")
+REPO = goldenlib.REPO
+OUT = goldenlib.golden_dir("core")
 # Shared reference sample used only to cross-check this script (not copied).
 SHARED = "/work/shared/reference/torch"
 
@@ -42,26 +40,7 @@ def f32(values):
 
 
 def write(name, header, rows):
-    path = os.path.join(OUT, name)
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def cpu_capability():
-    m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
-    return m.group(1) if m else "unknown"
-
-
-def torch_package():
-    try:
-        out = subprocess.run(["dpkg-query", "-W", "python3-torch"], capture_output=True,
-                             text=True, check=True).stdout.split()
-        return out[1]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        return "unknown (not a Debian package)"
+    return goldenlib.write_csv(os.path.join(OUT, name), header, rows)
 
 
 # --------------------------------------------------------------------------
@@ -252,10 +231,7 @@ def cross_check(data_rows_linear, init_rows_linear):
 
 
 def main():
-    capability = cpu_capability()
-    if capability != "AVX2":
-        print(f"core.py: warning: torch dispatches to {capability}, not AVX2; the C core "
-              "reproduces the AVX2 kernels, so these files would not match it", file=sys.stderr)
+    goldenlib.warn_unless_avx2("core.py")
     os.makedirs(OUT, exist_ok=True)
 
     linear_data, linear_init = data_rows("linear")
@@ -276,15 +252,7 @@ def main():
         write("data_sine.csv", ["seed", "n", "i", "x", "noise", "y"], sine_data),
         write("init_shapes.csv", ["seed", "in", "out", "tensor", "i", "value"], init_shape_rows()),
     ]
-    files.append(write("meta.csv", ["key", "value"], [
-        ("torch_package", torch_package()),
-        ("torch_version", torch.__version__),
-        ("cpu_capability", capability),
-        ("num_threads", torch.get_num_threads()),
-        ("python", platform.python_version()),
-        ("machine", platform.machine()),
-        ("script", "tools/golden/core.py"),
-    ]))
+    files.append(goldenlib.write_meta(OUT, __file__))
     total = sum(os.path.getsize(p) for p in files)
     print(f"core.py: wrote {len(files)} files to {os.path.relpath(OUT, REPO)} ({total} bytes)")
 

@@ -28,27 +28,24 @@ Files:
   meta.csv          torch package, CPU capability, threads, script
 """
 
-import csv
 import math
 import os
-import platform
 import re
 import shutil
-import subprocess
-
+import sys
 import warnings
 
 import torch
 from torch import nn
 from torch.optim import SGD, lr_scheduler as S
 
-torch.set_num_threads(1)
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
+import goldenlib  # noqa: E402  (sets torch.set_num_threads(1))
 # Stepping a scheduler on an optimizer that never stepped (the lr-only
 # sequences) makes torch warn; the warning does not change any number.
 warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()`"))
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(REPO, "tests", "golden", "3.2")
+OUT = goldenlib.golden_dir("3.2")
 
 # The lesson program's defaults (the post's values); cases list what differs.
 DEFAULTS = dict(schedule="constant", lr=0.1, epochs=100, seed=0, samples=200,
@@ -484,40 +481,15 @@ def curve_cases():
     return c
 
 
-def num(v):
-    return repr(v) if isinstance(v, float) else str(v)
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def cpu_capability():
-    m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
-    return m.group(1) if m else "unknown"
-
-
-def torch_package():
-    try:
-        out = subprocess.run(["dpkg-query", "-W", "python3-torch"], capture_output=True,
-                             text=True, check=True).stdout.split()
-        return out[1]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        return "unknown (not a Debian package)"
-
-
 def case_row(cid, kind, test, s, margin, file):
     row = dict(s)
-    row.update(id=cid, kind=kind, test=test or "", margin="" if margin is None else repr(margin),
+    row.update(id=cid, kind=kind, test=test or "", margin="" if margin is None else margin,
                file=file, args=args_of(s, kind))
-    return [num(row[k]) if k not in ("id", "kind", "test", "file", "args", "margin") else row[k]
-            for k in COLUMNS]
+    return [row[k] for k in COLUMNS]
 
 
 def main():
+    goldenlib.warn_unless_avx2("lesson.py")
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(os.path.join(OUT, "curve"))
@@ -533,7 +505,7 @@ def main():
         else:
             margin = None
         file = f"replay/{cid}.csv"
-        write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"],
+        goldenlib.write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"],
                   [[e, repr(float(m)), repr(lr)] for e, (m, lr) in enumerate(zip(metrics, lrs))])
         cases.append(case_row(cid, "replay", test, dict(s, epochs=len(metrics)), margin, file))
         seen = [lrs]
@@ -550,21 +522,13 @@ def main():
             assert margin > 1e-5, (cid, margin)
         header = ["epoch", "lr", "loss"] + (["val_loss"] if s["val_every"] > 1 else [])
         file = f"curve/{cid}.csv"
-        write_csv(os.path.join(OUT, file), header,
+        goldenlib.write_csv(os.path.join(OUT, file), header,
                   [[r[0]] + [repr(float(v)) for v in r[1:]] for r in rows])
         cases.append(case_row(cid, "curve", test, s, margin, file))
 
-    write_csv(os.path.join(OUT, "cases.csv"), COLUMNS, cases)
-    write_csv(os.path.join(OUT, "mistakes.csv"), ["case", "hint", "lr"], mistakes)
-    write_csv(os.path.join(OUT, "meta.csv"), ["key", "value"], [
-        ["torch_package", torch_package()],
-        ["torch_version", torch.__version__],
-        ["cpu_capability", cpu_capability()],
-        ["num_threads", str(torch.get_num_threads())],
-        ["python", platform.python_version()],
-        ["machine", platform.machine()],
-        ["script", "tools/golden/lesson.py"],
-    ])
+    goldenlib.write_csv(os.path.join(OUT, "cases.csv"), COLUMNS, cases)
+    goldenlib.write_csv(os.path.join(OUT, "mistakes.csv"), ["case", "hint", "lr"], mistakes)
+    goldenlib.write_meta(OUT, __file__)
     print(f"lesson golden: {len(cases)} cases, {len(mistakes)} mistake sequences -> {OUT}")
 
 

@@ -35,31 +35,20 @@ validation loss is measured with the weights at the end of the epoch.
 """
 import math
 import os
-import subprocess
 import sys
 
 import torch
 from torch import nn
 from torch.optim import SGD
 
-torch.set_num_threads(1)
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
+import goldenlib  # noqa: E402  (sets torch.set_num_threads(1))
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "..", "tests", "golden", "train")
-
-
-def fmt(v):
-    """A number as the C reader expects it: repr of the exact double."""
-    if isinstance(v, int):
-        return str(v)
-    return repr(float(v))
+OUT = goldenlib.golden_dir("train")
 
 
 def write_csv(name, header, rows):
-    with open(os.path.join(OUT, name), "w", newline="\n") as f:
-        f.write(",".join(header) + "\n")
-        for row in rows:
-            f.write(",".join(fmt(v) if not isinstance(v, str) else v for v in row) + "\n")
+    goldenlib.write_csv(os.path.join(OUT, name), header, rows)
 
 
 def lr_name(lr):
@@ -380,25 +369,19 @@ def tanh_values():
     write_csv("tanh.csv", ["x", "tanh"], [(x[i].item(), t[i].item()) for i in range(x.numel())])
 
 
+# This script's meta.csv names its keys its own way (no reader depends on the
+# names); they stay so that regenerating gives the same bytes.
+META_KEYS = [("generator", "script"), ("python3-torch", "torch_package"),
+             ("torch.__version__", "torch_version"), ("cpu_capability", "cpu_capability"),
+             ("threads", "num_threads"), ("python", "python")]
+
+
 def meta():
-    pkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"],
-                         capture_output=True, text=True).stdout.strip() or "unknown"
-    config = torch.__config__.show()
-    capability = "unknown"
-    for line in config.splitlines():
-        if "CPU capability usage:" in line:
-            capability = line.split(":", 1)[1].strip()
-    write_csv("meta.csv", ["key", "value"], [
-        ("generator", "tools/golden/train.py"),
-        ("python3-torch", pkg),
-        ("torch.__version__", torch.__version__),
-        ("cpu_capability", capability),
-        ("threads", str(torch.get_num_threads())),
-        ("python", sys.version.split()[0]),
-    ])
+    goldenlib.write_meta(OUT, __file__, META_KEYS)
 
 
 def main():
+    goldenlib.warn_unless_avx2("train.py")
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
         if name.endswith(".csv"):
