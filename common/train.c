@@ -186,6 +186,7 @@ int train(Model *m, const Dataset *train, const Dataset *val, Scheduler *sched,
           const TrainConfig *cfg, Generator *g, Curve *curve)
 {
     const bool has_val = val != NULL && val->n > 0;
+    curve_init(curve, has_val); /* a valid, empty curve on every return */
     if (cfg->epochs < 0 || cfg->batch_size < 0 || train->n <= 0 || !fits(m, train) ||
         (has_val && !fits(m, val)) || (cfg->metric == METRIC_VAL_LOSS && !has_val)) {
         return -2;
@@ -197,7 +198,6 @@ int train(Model *m, const Dataset *train, const Dataset *val, Scheduler *sched,
     Workspace ws = { 0 };
     Sgd opt;
     sgd_init(&opt, cfg->momentum);
-    curve_init(curve, has_val);
     if (workspace_alloc(&ws, batch, rows, train->n, train->in, train->out) != 0 ||
         model_add_params(m, &opt) != 0) {
         sgd_free(&opt);

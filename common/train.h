@@ -66,10 +66,11 @@ typedef struct {
     Metric metric;       /* METRIC_VAL_LOSS needs a validation set */
 } TrainConfig;
 
-/* Trains m on train (and evaluates on val, which may be NULL) with the rates
- * that sched chooses; fills curve (initialised here: pass a curve that holds
- * no rows; it gets the val_loss column when val is given) with one row per
- * epoch. g supplies the mini-batch orders. Returns 0; -1 if memory ran out;
+/* Trains m on train (and evaluates on val, which may be NULL or hold no
+ * samples: no validation then) with the rates that sched chooses; fills curve
+ * with one row per epoch (curve is initialised here, whatever the outcome:
+ * pass a curve that holds no rows; it gets the val_loss column when val holds
+ * samples). g supplies the mini-batch orders. Returns 0; -1 if memory ran out;
  * -2 if the configuration cannot work (negative epochs or batch size, an
  * empty training set, METRIC_VAL_LOSS without a validation set, or data
  * whose shape does not fit the model). */

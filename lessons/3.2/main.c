@@ -21,8 +21,7 @@
 #include <string.h>
 
 #include "curve.h"
-#include "data.h"
-#include "rng.h"
+#include "demo.h"
 #include "schedulers.h"
 #include "train.h"
 
@@ -363,49 +362,45 @@ static Scheduler *make_scheduler(AnyScheduler *any, ScheduleKind kind, const Opt
  * One training run
  * ------------------------------------------------------------------------ */
 
+/* The experiment the options describe (demo.h), for any schedule. */
+static DemoSettings demo_settings(const Options *o)
+{
+    return (DemoSettings){.seed = o->seed, .samples = o->samples, .sine = o->sine_data,
+                          .val_every = o->val_every, .mlp = o->mlp, .width = o->width,
+                          .train = {.epochs = o->epochs, .batch_size = o->batch_size,
+                                    .momentum = o->momentum, .metric = o->plateau_metric}};
+}
+
 /* Trains a fresh model (same seed: same data, same initial weights) with the
  * given schedule; fills curve. */
 static void run_training(ScheduleKind kind, const Options *o, Curve *curve)
 {
-    Generator g;
-    rng_manual_seed(&g, (uint64_t)o->seed);
-    Dataset all = o->sine_data ? dataset_sine(&g, o->samples) : dataset_linear(&g, o->samples, NULL);
-    Dataset train_set, val_set;
-    dataset_split(&all, o->val_every, &train_set, &val_set);
-    Model model;
-    if (o->mlp)
-        model_init_mlp(&model, &g, 1, o->width, 1);
-    else
-        model_init_linear(&model, &g, 1, 1);
-
+    const DemoSettings settings = demo_settings(o);
+    DemoRun run;
+    demo_run_init(&run, &settings);
     AnyScheduler any;
     Scheduler *sched = make_scheduler(&any, kind, o);
-    TrainConfig cfg = {.epochs = o->epochs, .batch_size = o->batch_size, .momentum = o->momentum,
-                       .metric = o->plateau_metric};
     // [listing demo-loop]
-    int status = train(&model, &train_set, o->val_every > 1 ? &val_set : NULL, sched, &cfg, &g, curve);
+    int status = train(&run.model, &run.train_set, &run.val_set, sched, &settings.train, &run.g, curve);
     // [/listing]
     if (status != 0)
         die(status == -1 ? "out of memory" : "the training settings do not fit the data");
-    model_free(&model);
-    dataset_free(&val_set);
-    dataset_free(&train_set);
-    dataset_free(&all);
+    demo_run_free(&run);
 }
 
 /* The data of a run, exactly as training sees it: split is "train" or "val".
  * %.9g reads back as the same float32. */
 static void write_data_csv(const Options *o)
 {
-    Generator g;
-    rng_manual_seed(&g, (uint64_t)o->seed);
-    Dataset all = o->sine_data ? dataset_sine(&g, o->samples) : dataset_linear(&g, o->samples, NULL);
+    const DemoSettings settings = demo_settings(o);
+    DemoRun run;
+    demo_run_init(&run, &settings);
     printf("i,x,y,split\n");
-    for (int i = 0; i < all.n; i++) {
+    for (int i = 0; i < run.all.n; i++) {
         bool val = o->val_every > 1 && i % o->val_every == o->val_every - 1;
-        printf("%d,%.9g,%.9g,%s\n", i, all.x[i], all.y[i], val ? "val" : "train");
+        printf("%d,%.9g,%.9g,%s\n", i, run.all.x[i], run.all.y[i], val ? "val" : "train");
     }
-    dataset_free(&all);
+    demo_run_free(&run);
 }
 
 /* ------------------------------------------------------------------------

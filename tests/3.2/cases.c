@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "curve.h"
-#include "data.h"
+#include "demo.h"
 #include "hints.h"
-#include "rng.h"
 #include "train.h"
 
 /* Points: the lr sequences weigh most (they pin the rule down exactly); the
@@ -109,11 +108,11 @@ static void describe_case(Text *t, const GoldenCase *c)
     char settings[256];
     sched_describe(&c->sched, settings, sizeof settings);
     if (c->is_curve) {
-        const TrainSettings *tr = &c->train;
+        const DemoSettings *tr = &c->train;
         add(t, "%s (%s; training: seed %d, %d samples, %d epochs%s%s%s%s)", c->id, settings,
-            tr->seed, tr->samples, tr->epochs, tr->batch_size ? ", mini-batches" : "",
+            tr->seed, tr->samples, tr->train.epochs, tr->train.batch_size ? ", mini-batches" : "",
             tr->val_every ? ", validation split" : "",
-            tr->metric == METRIC_VAL_LOSS && c->sched.kind == SCHED_PLATEAU ? ", watches val loss" : "",
+            tr->train.metric == METRIC_VAL_LOSS && c->sched.kind == SCHED_PLATEAU ? ", watches val loss" : "",
             tr->mlp ? ", MLP" : "");
     } else {
         add(t, "%s (%s; %d epochs)", c->id, settings, c->n);
@@ -180,32 +179,17 @@ static void run_replay(const GoldenCase *c, Run *r)
 
 static int run_curve(const GoldenCase *c, Run *r)
 {
-    const TrainSettings *ts = &c->train;
-    Generator g;
-    rng_manual_seed(&g, (uint64_t)ts->seed);
-    Dataset all = ts->sine ? dataset_sine(&g, ts->samples) : dataset_linear(&g, ts->samples, NULL);
-    Dataset train_set, val_set;
-    dataset_split(&all, ts->val_every, &train_set, &val_set);
-    Model model;
-    if (ts->mlp)
-        model_init_mlp(&model, &g, 1, ts->width, 1);
-    else
-        model_init_linear(&model, &g, 1, 1);
+    DemoRun run;
+    demo_run_init(&run, &c->train);
     SchedStorage storage;
     Scheduler *s = sched_build(&storage, &c->sched);
-    TrainConfig cfg = {.epochs = ts->epochs, .batch_size = ts->batch_size,
-                       .momentum = ts->momentum, .metric = ts->metric};
     Curve curve;
-    curve_init(&curve, ts->val_every > 1);
-    int status = train(&model, &train_set, ts->val_every > 1 ? &val_set : NULL, s, &cfg, &g, &curve);
+    int status = train(&run.model, &run.train_set, &run.val_set, s, &c->train.train, &run.g, &curve);
     r->n = curve.n;
     r->lr = curve.lr;          /* the Run takes the curve's arrays */
     r->loss = curve.loss;
     r->val_loss = curve.val_loss;
-    model_free(&model);
-    dataset_free(&val_set);
-    dataset_free(&train_set);
-    dataset_free(&all);
+    demo_run_free(&run);
     return status;
 }
 

@@ -160,17 +160,17 @@ static void parse_case(const CsvReader *r, GoldenCase *c)
     s->plateau.eps = to_double(csv_get(r, "eps"));
     s->warmup = atoi(csv_get(r, "warmup"));
     s->total = atoi(csv_get(r, "total"));
-    TrainSettings *t = &c->train;
-    t->epochs = atoi(csv_get(r, "epochs"));
+    DemoSettings *t = &c->train;
     t->seed = atoi(csv_get(r, "seed"));
     t->samples = atoi(csv_get(r, "samples"));
-    t->batch_size = atoi(csv_get(r, "batch_size"));
-    t->val_every = atoi(csv_get(r, "val_every"));
-    t->metric = strcmp(csv_get(r, "plateau_metric"), "val") == 0 ? METRIC_VAL_LOSS : METRIC_TRAIN_LOSS;
     t->sine = strcmp(csv_get(r, "data"), "sine") == 0;
+    t->val_every = atoi(csv_get(r, "val_every"));
     t->mlp = strcmp(csv_get(r, "model"), "mlp") == 0;
     t->width = atoi(csv_get(r, "width"));
-    t->momentum = to_double(csv_get(r, "momentum"));
+    t->train.epochs = atoi(csv_get(r, "epochs"));
+    t->train.batch_size = atoi(csv_get(r, "batch_size"));
+    t->train.momentum = to_double(csv_get(r, "momentum"));
+    t->train.metric = strcmp(csv_get(r, "plateau_metric"), "val") == 0 ? METRIC_VAL_LOSS : METRIC_TRAIN_LOSS;
 }
 
 static int load_case_file(GoldenCase *c, const char *dir, const char *file, char *err, size_t err_size)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "schedulers.h"
+#include "demo.h"
 #include "train.h"
 
 typedef enum { SCHED_CONSTANT, SCHED_STEP, SCHED_EXPONENTIAL, SCHED_PLATEAU,
@@ -34,20 +35,12 @@ typedef struct {
     int warmup, total;
 } SchedSettings;
 
-/* A training run's settings (curve cases). */
-typedef struct {
-    int epochs, seed, samples, batch_size, val_every, width;
-    Metric metric;
-    bool sine, mlp;
-    double momentum;
-} TrainSettings;
-
 typedef struct {
     char id[64];
     bool is_curve;          /* curve: train; otherwise replay */
     char test[48];          /* "step/lr-post", empty when no grader test uses it */
     SchedSettings sched;
-    TrainSettings train;
+    DemoSettings train;     /* curve: the training run's settings */
     int n;                  /* epochs (rows) */
     double *metric;         /* replay: the metric of each epoch */
     double *lr;             /* the rate torch used in each epoch */

@@ -4,8 +4,8 @@
  * (tools/golden/train.py). Each is replayed here twice:
  *   - from the golden data and initial weights (data_*.csv, init_*.csv):
  *     tests the loop, model, loss and SGD alone, whatever rng.c does;
- *   - end to end: seed, dataset_linear/dataset_sine, model init, train():
- *     what the lesson program runs.
+ *   - end to end: demo_run_init (seed, dataset_linear/dataset_sine, split,
+ *     model init), then train(): what the lesson program runs.
  * Every run must match bit for bit, NaN and inf rows of diverged runs
  * included (Linear and MLP, full batch and mini-batch, momentum, validation).
  */
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core_test.h"
+#include "demo.h"
 #include "train.h"
 
 // ----------------------------------------------------------------------------
@@ -104,21 +105,20 @@ static Curve golden_curve(const char *file)
 
 typedef enum { FROM_GOLDEN_INPUTS, END_TO_END } Source;
 
-/* The run's model, data and generator state, built one of two ways. */
-static void prepare(const Run *run, Source source, Model *m, Dataset *all, Generator *g)
+/* The run's data, model and generator, built one of two ways. */
+static void prepare(const Run *run, Source source, DemoRun *d)
 {
-    rng_manual_seed(g, (uint64_t)run->seed);
     if (source == END_TO_END) {
-        *all = strcmp(run->data, "sine") == 0 ? dataset_sine(g, run->n)
-                                               : dataset_linear(g, run->n, NULL);
-        if (run->mlp) {
-            model_init_mlp(m, g, 1, run->width, 1);
-        } else {
-            model_init_linear(m, g, 1, 1);
-        }
+        const DemoSettings settings = { .seed = run->seed, .samples = run->n,
+                                        .sine = strcmp(run->data, "sine") == 0,
+                                        .val_every = run->val_every, .mlp = run->mlp,
+                                        .width = run->width };
+        demo_run_init(d, &settings);
         return;
     }
-    *all = golden_dataset(run->data, run->seed, run->n);
+    rng_manual_seed(&d->g, (uint64_t)run->seed);
+    d->all = golden_dataset(run->data, run->seed, run->n);
+    dataset_split(&d->all, run->val_every, &d->train_set, &d->val_set);
     char model_name[32], name[160];
     if (run->mlp) {
         snprintf(model_name, sizeof model_name, "mlp%d", run->width);
@@ -128,6 +128,7 @@ static void prepare(const Run *run, Source source, Model *m, Dataset *all, Gener
     snprintf(name, sizeof name, "init_%s_%s_seed%d_n%d.csv", model_name, run->data, run->seed,
              run->n);
     CsvTable init = golden_table(name);
+    Model *m = &d->model;
     memset(m, 0, sizeof *m);
     if (run->mlp) {
         m->kind = MODEL_MLP;
@@ -143,39 +144,32 @@ static void prepare(const Run *run, Source source, Model *m, Dataset *all, Gener
     csv_table_free(&init);
 }
 
-/* Trains the run and compares its curve with the golden one, bit for bit. */
-static void replay(const Run *run, Source source)
+/* Trains the run with its constant rate; returns the curve. */
+static Curve train_run(const Run *run, Source source)
 {
-    Model m;
-    Dataset all, train_set, val_set;
-    Generator g;
-    prepare(run, source, &m, &all, &g);
-    const bool has_val = run->val_every > 1;
-    if (has_val) {
-        dataset_split(&all, run->val_every, &train_set, &val_set);
-    }
+    DemoRun d;
+    prepare(run, source, &d);
     Scheduler sched = constant(run->lr);
     TrainConfig cfg = { run->epochs, run->batch_size, run->momentum, METRIC_TRAIN_LOSS };
     Curve got;
-    const int status = train(&m, has_val ? &train_set : &all, has_val ? &val_set : NULL, &sched,
-                             &cfg, &g, &got);
+    const int status = train(&d.model, &d.train_set, &d.val_set, &sched, &cfg, &d.g, &got);
     ck_assert_msg(status == 0, "%s: train() returned %d", run->file, status);
+    demo_run_free(&d);
+    return got;
+}
 
+/* Trains the run and compares its curve with the golden one, bit for bit. */
+static void replay(const Run *run, Source source)
+{
+    Curve got = train_run(run, source);
     Curve expected = golden_curve(run->file);
     CurveDiff d = curve_compare(&expected, &got, 0.0, 0.0, 0.0);
     char why[256];
     curve_diff_describe(&d, why, sizeof why);
     ck_assert_msg(d.equal, "%s (%s): %s", run->file,
                   source == END_TO_END ? "end to end" : "from golden data and weights", why);
-
     curve_free(&expected);
     curve_free(&got);
-    if (has_val) {
-        dataset_free(&train_set);
-        dataset_free(&val_set);
-    }
-    dataset_free(&all);
-    model_free(&m);
 }
 
 /* Loop tests: _i is a manifest row, or an index into full_batch_rows. */
@@ -211,35 +205,17 @@ START_TEST(test_golden_bit_exact_overall)
     double worst = 0.0;
     for (int row = 0; row < manifest.rows; row++) {
         const Run run = manifest_run(row);
-        Model m;
-        Dataset all, train_set, val_set;
-        Generator g;
-        prepare(&run, END_TO_END, &m, &all, &g);
-        const bool has_val = run.val_every > 1;
-        if (has_val) {
-            dataset_split(&all, run.val_every, &train_set, &val_set);
-        }
-        Scheduler sched = constant(run.lr);
-        TrainConfig cfg = { run.epochs, run.batch_size, run.momentum, METRIC_TRAIN_LOSS };
-        Curve got, expected = golden_curve(run.file);
-        ck_assert_int_eq(train(&m, has_val ? &train_set : &all, has_val ? &val_set : NULL, &sched,
-                               &cfg, &g, &got), 0);
+        Curve got = train_run(&run, END_TO_END), expected = golden_curve(run.file);
         for (int e = 0; e < expected.n && e < got.n; e++) {
             worst = fmax(worst, rel_diff(got.loss[e], expected.loss[e]));
             values++;
-            if (has_val) {
+            if (run.val_every > 1) {
                 worst = fmax(worst, rel_diff(got.val_loss[e], expected.val_loss[e]));
                 values++;
             }
         }
         curve_free(&got);
         curve_free(&expected);
-        if (has_val) {
-            dataset_free(&train_set);
-            dataset_free(&val_set);
-        }
-        dataset_free(&all);
-        model_free(&m);
     }
     printf("train: %ld loss values of %d runs compared with torch, max rel diff %g\n", values,
            manifest.rows, worst);
@@ -336,9 +312,15 @@ START_TEST(test_bad_configurations_are_refused)
     model_init_linear(&m, &g, 1, 1);
     Scheduler s = constant(0.1);
     Curve c;
+    memset(&c, 0xab, sizeof c); /* garbage: train() must initialise it even when it refuses */
     TrainConfig val_metric = { 3, 0, 0.0, METRIC_VAL_LOSS };
     ck_assert_msg(train(&m, &all, NULL, &s, &val_metric, &g, &c) == -2,
                   "METRIC_VAL_LOSS without a validation set must return -2");
+    ck_assert_msg(c.n == 0 && c.lr == NULL && c.loss == NULL && c.val_loss == NULL && !c.has_val,
+                  "a refused configuration leaves an empty curve (safe to free)");
+    Dataset no_val = { 0, 1, 1, NULL, NULL };
+    ck_assert_msg(train(&m, &all, &no_val, &s, &val_metric, &g, &c) == -2,
+                  "METRIC_VAL_LOSS with an empty validation set must return -2");
     TrainConfig negative = { -1, 0, 0.0, METRIC_TRAIN_LOSS };
     ck_assert_msg(train(&m, &all, NULL, &s, &negative, &g, &c) == -2, "epochs -1 must return -2");
     TrainConfig bad_batch = { 3, -4, 0.0, METRIC_TRAIN_LOSS };
