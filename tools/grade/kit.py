@@ -15,8 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # What goes into a grader or its verdict: change any of it and every
 # submission is graded again. build/ and the class fixtures are not inputs.
-GRADER_INPUTS = ['Makefile', 'mk', 'common', 'lessons/{L}', 'solutions/{L}', 'tests/{L}',
-                 'tests/golden', 'tests/common', 'tools/grade']
+GRADER_INPUTS = ['Makefile', 'mk', 'common', 'lessons/{L}', 'solutions/{L}', 'tests/{L}', 'tests/golden/{L}',
+                 'tools/grade']
 NOT_INPUTS = ('mutants', 'variants', 'fixtures', '__pycache__')
 
 
