@@ -6,11 +6,11 @@
  */
 #include "data.h"
 
+#include "alloc.h"
 #include "sleef.h"
 
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 /* Each float operation must round to float (SSE, NEON), not to x87's 80 bits. */
@@ -60,18 +60,13 @@ void linspace_f32(float *out, int steps, float start, float end)
     }
 }
 
-/* Allocate an (n, in) / (n, out) dataset, exiting with a clear message when
- * memory runs out (the lesson cannot do anything sensible without it). */
+/* Allocate an (n, in) / (n, out) dataset; out of memory ends the program (alloc.h). */
 static Dataset dataset_alloc(int n, int in, int out)
 {
     Dataset d = { n, in, out, NULL, NULL };
-    size_t rows = n > 0 ? (size_t)n : 0;
-    d.x = malloc((rows * (size_t)in + 1) * sizeof *d.x);
-    d.y = malloc((rows * (size_t)out + 1) * sizeof *d.y);
-    if (d.x == NULL || d.y == NULL) {
-        fprintf(stderr, "error: out of memory for a dataset of %d samples\n", n);
-        exit(2);
-    }
+    const size_t rows = n > 0 ? (size_t)n : 0;
+    d.x = alloc_or_exit(rows * (size_t)in, sizeof *d.x, "dataset values");
+    d.y = alloc_or_exit(rows * (size_t)out, sizeof *d.y, "dataset values");
     return d;
 }
 

@@ -31,8 +31,8 @@ Dataset dataset_linear(Generator *g, int n, float *noise);
  *   X = torch.linspace(-1, 1, n).unsqueeze(1)
  *   y = torch.sin(3 * X) + 0.1 * torch.randn_like(X)
  * torch.sin here is SLEEF's 1-ulp sinf (AVX2, FMA): torch_sinf, sleef.h.
- * Both datasets allocate x and y (free with dataset_free); out of memory is
- * reported on stderr and exits with status 2. */
+ * Both datasets allocate x and y (free with dataset_free), as do the split
+ * and the gather below; running out of memory ends the program (alloc.h). */
 Dataset dataset_sine(Generator *g, int n);
 
 /* A deterministic train/validation split: every k-th sample (indices

@@ -13,21 +13,17 @@
 #error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
 #endif
 
+#include "alloc.h"
 #include "loss.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* count zeroed floats; out of memory ends the program (alloc.h). */
 static float *alloc_floats(size_t count)
 {
-    float *p = calloc(count > 0 ? count : 1, sizeof *p);
-    if (p == NULL) {
-        fprintf(stderr, "error: out of memory for %zu model values\n", count);
-        exit(EXIT_FAILURE);
-    }
-    return p;
+    return alloc_or_exit(count, sizeof(float), "model values");
 }
 
 // ----------------------------------------------------------------------------

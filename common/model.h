@@ -10,8 +10,9 @@
  * each backward pass. The forward pass of the Mlp keeps its activations for
  * the backward pass, so backward must follow the forward of the same batch.
  *
- * Running out of memory in any of these prints one line and exits: nothing
- * sensible can follow in a lesson program.
+ * Running out of memory in any of these ends the program with one line on
+ * stderr and exit status 2 (alloc.h): nothing sensible can follow in a
+ * lesson program.
  */
 #ifndef KIT_MODEL_H
 #define KIT_MODEL_H
