@@ -299,6 +299,8 @@ def grade_submission(ctx, student, path, slot_user, data=None):
             try:
                 loaded = res.load_grader_results(os.path.join(run_dir, json_name), ctx.groups,
                                                  ctx.bonus_groups)
+                for test in loaded['tests']:  # plot paths as the feedback folder has them
+                    test['output'] = test['output'].replace(os.path.join(run_dir, 'plots') + '/', 'plots/')
                 return loaded, None, text
             except res.BadResults as bad:
                 code = verdict['exit']
