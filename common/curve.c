@@ -56,30 +56,34 @@ void curve_free(Curve *c)
 // ----------------------------------------------------------------------------
 // CSV
 
-/* %.17g identifies every double; NaN is always written "nan" (glibc would
- * write "-nan" for a NaN with the sign bit set, and the sign of a NaN carries
- * no meaning), so the same run always gives the same bytes. */
-static int write_number(FILE *out, double v)
+void format_csv_number(char *buf, size_t size, double v)
 {
+    /* NaN is always "nan": glibc would write "-nan" for a NaN with the sign
+     * bit set, and the sign of a NaN carries no meaning. */
     if (isnan(v)) {
-        return fputs("nan", out) < 0 ? -1 : 0;
+        snprintf(buf, size, "nan");
+        return;
     }
-    return fprintf(out, "%.17g", v) < 0 ? -1 : 0;
+    snprintf(buf, size, "%.17g", v);
+}
+
+int curve_write_row(FILE *out, const Curve *c, int e)
+{
+    char lr[CSV_NUMBER_SIZE], loss[CSV_NUMBER_SIZE], val_loss[CSV_NUMBER_SIZE];
+    format_csv_number(lr, sizeof lr, c->lr[e]);
+    format_csv_number(loss, sizeof loss, c->loss[e]);
+    if (c->has_val) {
+        format_csv_number(val_loss, sizeof val_loss, c->val_loss[e]);
+        return fprintf(out, "%d,%s,%s,%s\n", e, lr, loss, val_loss) < 0 ? -1 : 0;
+    }
+    return fprintf(out, "%d,%s,%s\n", e, lr, loss) < 0 ? -1 : 0;
 }
 
 int curve_write_csv(FILE *out, const Curve *c)
 {
     int status = fputs(c->has_val ? "epoch,lr,loss,val_loss\n" : "epoch,lr,loss\n", out) < 0 ? -1 : 0;
     for (int e = 0; e < c->n && status == 0; e++) {
-        status |= fprintf(out, "%d,", e) < 0 ? -1 : 0;
-        status |= write_number(out, c->lr[e]);
-        status |= fputc(',', out) == EOF ? -1 : 0;
-        status |= write_number(out, c->loss[e]);
-        if (c->has_val) {
-            status |= fputc(',', out) == EOF ? -1 : 0;
-            status |= write_number(out, c->val_loss[e]);
-        }
-        status |= fputc('\n', out) == EOF ? -1 : 0;
+        status = curve_write_row(out, c, e);
     }
     return status == 0 && !ferror(out) ? 0 : -1;
 }

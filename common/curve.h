@@ -33,8 +33,20 @@ int curve_append(Curve *c, double lr, double loss, double val_loss);
 /* Frees the rows; c is an empty curve again (same columns). */
 void curve_free(Curve *c);
 
-/* Header and one line per row. Returns 0, or -1 on a write error. */
+/* Header and one line per row (curve_write_row). Returns 0, or -1 on a
+ * write error. */
 int curve_write_csv(FILE *out, const Curve *c);
+/* Row e as curve_write_csv writes it: "epoch,lr,loss\n", or
+ * "epoch,lr,loss,val_loss\n" when c->has_val. Returns 0, or -1 on a write
+ * error. */
+int curve_write_row(FILE *out, const Curve *c, int e);
+
+/* A number as the kit's CSV files write it: %.17g, so that it reads back as
+ * the very same double, and NaN always as "nan" (never glibc's "-nan"), so
+ * that the same run always gives the same bytes. CSV_NUMBER_SIZE chars hold
+ * any double. */
+enum { CSV_NUMBER_SIZE = 32 };
+void format_csv_number(char *buf, size_t size, double v);
 /* Reads a file written by curve_write_csv (or by the PyTorch golden script):
  * the header decides the columns, epochs must count 0, 1, 2, ... Initialises
  * c (pass an empty or uninitialised curve). Returns 0, or -1 with a one-line

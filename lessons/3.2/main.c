@@ -428,7 +428,10 @@ static void replay(const Options *o)
         double metric = strtod(text, &end);
         if (end == text || *end != '\0')
             die("%s line %d: not a number: '%s'", o->metrics_file, line_no, text);
-        printf("%d,%.17g,%.17g\n", epoch, metric, sched->lr);   /* the rate this epoch used */
+        char metric_text[CSV_NUMBER_SIZE], lr_text[CSV_NUMBER_SIZE];   /* %.17g, NaN as "nan" */
+        format_csv_number(metric_text, sizeof metric_text, metric);
+        format_csv_number(lr_text, sizeof lr_text, sched->lr);         /* the rate this epoch used */
+        printf("%d,%s,%s\n", epoch, metric_text, lr_text);
         sched->step(sched, metric);
         epoch++;
     }
@@ -442,16 +445,16 @@ static void replay(const Options *o)
  * Output
  * ------------------------------------------------------------------------ */
 
+/* Each row is the schedule's name, then the row as --csv writes it (the
+ * core's CSV writer: the val_loss column when the curve has one, NaN as "nan").
+ * Every run has the same settings, so the first curve decides the header. */
 static void write_long_csv(const Curve *curves, int count)
 {
-    bool val = curves[0].has_val;
-    printf("schedule,epoch,lr,loss%s\n", val ? ",val_loss" : "");
+    printf("schedule,epoch,lr,loss%s\n", curves[0].has_val ? ",val_loss" : "");
     for (int k = 0; k < count; k++) {
         for (int e = 0; e < curves[k].n; e++) {
-            printf("%s,%d,%.17g,%.17g", SCHEDULE_NAMES[k], e, curves[k].lr[e], curves[k].loss[e]);
-            if (val)
-                printf(",%.17g", curves[k].val_loss[e]);
-            putchar('\n');
+            printf("%s,", SCHEDULE_NAMES[k]);
+            curve_write_row(stdout, &curves[k], e);
         }
     }
 }

@@ -278,6 +278,18 @@ def test_lesson_program(kit, lesson):
     r = run([lesson, "--csv"])
     ok = r.returncode == 0 and r.stdout.startswith("schedule,epoch,lr,loss\n") and r.stdout.count("\n") == 401
     record(ok, "--csv without --schedule: long format, 4 x 100 rows")
+    # A diverged run reaches NaN with the sign bit set (glibc prints "-nan"):
+    # every CSV writes "nan", the same bytes Python's repr writes.
+    outputs = [run([lesson, "--lr", "3.0", "--samples", "7", "--csv"]).stdout,
+               run([lesson, "--lr", "50", "--val-every", "4", "--csv"]).stdout,
+               run([lesson, "--schedule", "constant", "--lr", "3.0", "--samples", "7", "--csv"]).stdout]
+    with tempfile.TemporaryDirectory() as tmp:
+        m = os.path.join(tmp, "m.txt")
+        open(m, "w").write("1.0\n-nan\nnan\n")
+        outputs.append(run([lesson, "--schedule", "plateau", "--metrics", m]).stdout)
+    ok = all(re.search(r",nan(,|$)", out, re.M) and "-nan" not in out for out in outputs)
+    record(ok, "diverged runs and NaN metrics: CSV writes nan, never -nan",
+           "; ".join(out[-200:] for out in outputs))
     r = run([lesson, "--help"])
     record(r.returncode == 0 and "--schedule" in r.stdout and "--metrics" in r.stdout, "--help lists the flags")
     for path in [f"lessons/{kit.lesson}/main.c", f"solutions/{kit.lesson}/schedulers.c"]:

@@ -99,6 +99,23 @@ START_TEST(test_round_trip_is_bit_exact)
 }
 END_TEST
 
+/* A temporary file for a writer to write into. */
+static FILE *scratch_file(void)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    return f;
+}
+
+/* Everything written to f, as a string (at most size - 1 bytes); closes f. */
+static void read_back(FILE *f, char *text, size_t size)
+{
+    rewind(f);
+    const size_t len = fread(text, 1, size - 1, f);
+    fclose(f);
+    text[len] = '\0';
+}
+
 START_TEST(test_writer_bytes)
 {
     /* The exact text: header, %.17g, and a NaN is "nan" whatever its sign. */
@@ -106,14 +123,10 @@ START_TEST(test_writer_bytes)
     curve_init(&c, true);
     curve_append(&c, 0.1, -NAN, INFINITY);
     curve_append(&c, 0.5, -0.0, -INFINITY);
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
+    FILE *f = scratch_file();
     ck_assert_int_eq(curve_write_csv(f, &c), 0);
-    rewind(f);
-    char text[256] = { 0 };
-    const size_t len = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[len] = '\0';
+    char text[256];
+    read_back(f, text, sizeof text);
     ck_assert_str_eq(text, "epoch,lr,loss,val_loss\n"
                            "0,0.10000000000000001,nan,inf\n"
                            "1,0.5,-0,-inf\n");
@@ -348,11 +361,56 @@ START_TEST(test_format_double_shortest)
 }
 END_TEST
 
+START_TEST(test_format_csv_number)
+{
+    /* What the CSV files hold: %.17g, NaN as "nan" whatever its sign bit, and
+     * the longest doubles fit in CSV_NUMBER_SIZE. */
+    const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        { 0.1, "0.10000000000000001" }, { -NAN, "nan" }, { NAN, "nan" }, { INFINITY, "inf" },
+        { -INFINITY, "-inf" }, { -0.0, "-0" }, { 3.0, "3" },
+        { -DBL_MAX, "-1.7976931348623157e+308" }, { -4.9406564584124654e-324, "-4.9406564584124654e-324" },
+    };
+    char buf[CSV_NUMBER_SIZE];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        format_csv_number(buf, sizeof buf, cases[i].v);
+        ck_assert_str_eq(buf, cases[i].text);
+    }
+}
+END_TEST
+
+START_TEST(test_write_row)
+{
+    /* One row, as curve_write_csv writes it; the column count follows has_val. */
+    Curve with_val, without_val;
+    curve_init(&with_val, true);
+    curve_init(&without_val, false);
+    curve_append(&with_val, 0.5, 2.0, -NAN);
+    curve_append(&with_val, 0.25, 1.0, 3.0);
+    curve_append(&without_val, 0.5, -NAN, 99.0);
+    FILE *f = scratch_file();
+    ck_assert_int_eq(curve_write_row(f, &with_val, 1), 0);
+    ck_assert_int_eq(curve_write_row(f, &with_val, 0), 0);
+    ck_assert_int_eq(curve_write_row(f, &without_val, 0), 0);
+    char text[256];
+    read_back(f, text, sizeof text);
+    ck_assert_str_eq(text, "1,0.25,1,3\n"
+                           "0,0.5,2,nan\n"
+                           "0,0.5,nan\n");
+    curve_free(&with_val);
+    curve_free(&without_val);
+}
+END_TEST
+
 static Suite *curve_suite(void)
 {
     Suite *s = suite_create("curve");
     add_case(s, "csv round trip bit-exact", test_round_trip_is_bit_exact);
     add_case(s, "csv writer bytes", test_writer_bytes);
+    add_case(s, "csv numbers", test_format_csv_number);
+    add_case(s, "csv row", test_write_row);
     add_case(s, "reads the golden python format", test_reads_golden_python_format);
     add_case(s, "reader errors name the line", test_reader_errors_name_the_line);
     add_case(s, "reader: missing file, long line", test_reader_refuses_missing_and_long);
