@@ -295,7 +295,9 @@ static void describe_failure(Text *t, const GoldenCase *c, const Run *r, int sta
  * where it does not. So a hint stays a candidate while each failing case
  * has a matching sequence for it and each passing case has none. One
  * ambiguous case (three mistakes that all "never reduce") is thus resolved
- * by the others.
+ * by the others. Only failing cases with known sequences are evidence: a
+ * test whose failures have none (the training curves) leaves the naming to
+ * classify(), which looks at the numbers themselves.
  * ------------------------------------------------------------------------ */
 
 enum { MAX_HINT_IDS = 64 };
@@ -304,11 +306,13 @@ typedef struct {
     int count;
     const char *id[MAX_HINT_IDS];
     bool alive[MAX_HINT_IDS];
+    int evidence;   /* failing cases that had known-mistake sequences */
 } Candidates;
 
 static void candidates_init(Candidates *k, const Golden *g)
 {
     k->count = 0;
+    k->evidence = 0;
     for (int i = 0; i < g->nmistakes; i++) {
         int j = 0;
         while (j < k->count && strcmp(k->id[j], g->mistakes[i].hint) != 0)
@@ -327,6 +331,7 @@ static void candidates_update(Candidates *k, const Golden *g, int ci, const Run 
         any_row = any_row || g->mistakes[i].case_index == ci;
     if (!any_row)
         return;   /* a case without known mistakes (a training curve) says nothing */
+    k->evidence += failed;
     Tolerance t = lr_tolerance(&g->cases[ci].sched);
     for (int j = 0; j < k->count; j++) {
         bool has_row = false, matches = false;
@@ -388,10 +393,12 @@ int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_da
     if (failed_status == 1) {
         d = classify(&c->sched, c->lr, failed_run.lr, c->n, g, failed_case);
         /* Impossible values speak for themselves; otherwise prefer a mistake
-         * that explains every case of the test. */
+         * that explains every case of the test, and name a second one only
+         * when it explains them too. Without evidence every mistake would
+         * "explain" the failures: then classify() has the word. */
         bool invalid = strcmp(d.hint->id, "not-finite") == 0 || strcmp(d.hint->id, "negative-lr") == 0;
         const Hint *best = NULL, *also = NULL;
-        for (int j = 0; j < k.count && !invalid; j++) {
+        for (int j = 0; j < k.count && !invalid && k.evidence > 0; j++) {
             if (!k.alive[j])
                 continue;
             if (!best)

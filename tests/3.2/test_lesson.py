@@ -31,6 +31,8 @@ import tempfile
 
 ROOT = os.getcwd()
 RESULTS = []
+# How a grader names a second mistake that fits as well: "or [id]: ...".
+SECOND_HINT = re.compile(r"or \[([a-z0-9-]+)\]")
 
 
 def record(ok, what, detail=""):
@@ -130,6 +132,12 @@ def test_stubs(kit, cflags):
     ok = status == 1 and by_sched and all(
         all(t["status"] == "failed" for t in tests) for tests in by_sched.values())
     record(ok, f"the stubs fail every test of every scheduler ({', '.join(sorted(by_sched))})", out[-2000:])
+    # The stubs leave every rate at 0: each failure says so, and offers no
+    # second mistake that does not explain a rate of 0 (such as a decay at epoch 0).
+    tests = (data or {}).get("tests", [])
+    wrong = [f"{t['name']}: hint {t['extra_data'].get('hint')}, second hints {SECOND_HINT.findall(t['output'])}"
+             for t in tests if t["extra_data"].get("hint") != "lr-zero" or SECOND_HINT.search(t["output"])]
+    record(tests and not wrong, "the stubs: every failure hints [lr-zero], with no second hint", "; ".join(wrong))
     plots = "plot: " in out
     record(plots, "a failure prints the path of its overlay plot", out[-1500:])
     r = run(["make", "--no-print-directory", "run", f"SUBMISSION={stub}", "ARGS=--epochs 3"])
@@ -148,7 +156,7 @@ def check_mutant(kit, path):
     scheds = {t["extra_data"]["scheduler"] for t in failed}
     hints = {t["extra_data"]["hint"] for t in failed}
     for t in failed:   # a second matching mistake is named in the output as "or [id]"
-        hints.update(re.findall(r"or \[([a-z0-9-]+)\]", t["output"]))
+        hints.update(SECOND_HINT.findall(t["output"]))
     required = sched != "warmup_cosine"
     ok = failed and scheds == {sched} and hint in hints and (status == 1 if required else status == 0)
     detail = f"status {status}, failed schedulers {sorted(scheds)}, hints {sorted(hints)}"
