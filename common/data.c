@@ -113,15 +113,19 @@ static void copy_row(const Dataset *src, int from, Dataset *dst, int to)
     }
 }
 
+bool dataset_is_val(int i, int k)
+{
+    return k > 1 && i % k == k - 1; /* k <= 1: no validation */
+}
+
 void dataset_split(const Dataset *all, int k, Dataset *train, Dataset *val)
 {
-    /* Sample i is validation when i % k == k - 1 (k <= 1: no validation). */
     int n_val = k > 1 ? all->n / k : 0;
     *train = dataset_alloc(all->n - n_val, all->in, all->out);
     *val = dataset_alloc(n_val, all->in, all->out);
     int t = 0, v = 0;
     for (int i = 0; i < all->n; i++) {
-        if (k > 1 && i % k == k - 1) {
+        if (dataset_is_val(i, k)) {
             copy_row(all, i, val, v++);
         } else {
             copy_row(all, i, train, t++);

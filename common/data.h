@@ -6,6 +6,8 @@
 #ifndef KIT_DATA_H
 #define KIT_DATA_H
 
+#include <stdbool.h>
+
 #include "rng.h"
 
 typedef struct {
@@ -41,6 +43,8 @@ Dataset dataset_sine(Generator *g, int n);
  * k <= 1 means no validation: train is a copy of all, val has n = 0.
  * Both outputs are allocated here (dataset_free each).                    */
 void dataset_split(const Dataset *all, int k, Dataset *train, Dataset *val);
+/* Whether dataset_split(all, k, ...) puts sample i in validation. */
+bool dataset_is_val(int i, int k);
 
 /* Rows idx[0..count-1] of src, copied into dst (allocated here). */
 void dataset_gather(const Dataset *src, const int *idx, int count, Dataset *dst);

@@ -397,8 +397,8 @@ static void write_data_csv(const Options *o)
     demo_run_init(&run, &settings);
     printf("i,x,y,split\n");
     for (int i = 0; i < run.all.n; i++) {
-        bool val = o->val_every > 1 && i % o->val_every == o->val_every - 1;
-        printf("%d,%.9g,%.9g,%s\n", i, run.all.x[i], run.all.y[i], val ? "val" : "train");
+        printf("%d,%.9g,%.9g,%s\n", i, run.all.x[i], run.all.y[i],
+               dataset_is_val(i, o->val_every) ? "val" : "train");
     }
     demo_run_free(&run);
 }

@@ -1,7 +1,6 @@
 /* cases.c: the graded tests of lesson 3.2 and how a golden case is checked. */
 #include "cases.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,14 +83,11 @@ static void add(Text *t, const char *fmt, ...)
 }
 
 /* The shortest text that reads back as the same double ("0.1", not
- * "0.10000000000000001"): what Python's repr prints. */
+ * "0.10000000000000001"), as the core's curve messages print it
+ * (format_double); returns buf, for use inside printf's arguments. */
 static const char *num(double v, char *buf, size_t size)
 {
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v || isnan(v))
-            break;
-    }
+    format_double(buf, size, v);
     return buf;
 }
 

@@ -1,6 +1,8 @@
 /* hints.c: the hint catalogue and the pattern classifier (see hints.h). */
 #include "hints.h"
 
+#include "curve.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +23,7 @@ Tolerance lr_tolerance(const SchedSettings *s)
 
 bool within(double expected, double got, Tolerance t)
 {
-    if (isnan(expected) || isnan(got))
-        return isnan(expected) && isnan(got);
-    if (isinf(expected) || isinf(got))
-        return expected == got;
-    return fabs(got - expected) <= t.rtol * fabs(expected) + t.atol;
+    return values_close(expected, got, t.rtol, t.atol);   /* NaN matches NaN, inf only itself */
 }
 
 void tolerance_describe(Tolerance t, char *buf, size_t size)

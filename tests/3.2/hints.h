@@ -24,6 +24,7 @@ typedef struct {
 
 Tolerance lr_tolerance(const SchedSettings *s);
 extern const Tolerance LOSS_TOLERANCE;
+/* values_close (curve.h) with t: NaN matches only NaN, an infinity only itself. */
 bool within(double expected, double got, Tolerance t);
 /* "|got - expected| <= 1e-04 * |expected| + 1e-13" */
 void tolerance_describe(Tolerance t, char *buf, size_t size);

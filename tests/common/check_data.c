@@ -199,6 +199,11 @@ START_TEST(test_dataset_split_every_kth)
                       "training row %d must be sample %g (order kept), got x=%g", i,
                       (double)want_train[i], (double)train.x[i]);
     }
+    for (int i = 0; i < 10; i++) {
+        ck_assert_msg(dataset_is_val(i, 3) == (i == 2 || i == 5 || i == 8),
+                      "dataset_is_val(%d, 3) must say where dataset_split put sample %d", i, i);
+        ck_assert_msg(!dataset_is_val(i, 0) && !dataset_is_val(i, 1), "k <= 1: no sample is validation");
+    }
     dataset_free(&all);
     dataset_free(&train);
     dataset_free(&val);

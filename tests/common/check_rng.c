@@ -5,8 +5,7 @@
  * The golden folder is GOLDEN_DIR (set at compile time, relative to the repo
  * root) or the first command-line argument.
  *
- *   gcc -std=c11 -DGOLDEN_DIR='"tests/golden"' -Icommon tests/common/check_rng.c \
- *       common/rng.c $(pkg-config --cflags --libs check) -lm && ./a.out
+ *   make build/opt/tests/common/check_rng && build/opt/tests/common/check_rng
  */
 #include <check.h>
 #include <inttypes.h>

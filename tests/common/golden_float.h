@@ -19,31 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_test.h" /* add_case, run_suite */
+
 #ifndef GOLDEN_DIR
 #define GOLDEN_DIR "tests/golden"
-
-/* One TCase per behaviour: a case named after what it checks, one test. */
-static inline void add_case(Suite *suite, const char *name, const TTest *test)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_test(tc, test);
-    suite_add_tcase(suite, tc);
-}
-
-/* A test program's main: the golden folder from argv[1] when given, then
- * the suite under Check's default fork mode; returns the exit status. */
-static inline int run_golden_suite(Suite *suite, int argc, char **argv)
-{
-    if (argc > 1) {
-        golden_dir = argv[1];
-    }
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-
 #endif
 
 static const char *golden_dir = GOLDEN_DIR;
@@ -134,26 +113,14 @@ static inline int case_size(const double *table, int cols, int row, int n_col)
     return (int)table[row * cols + n_col];
 }
 
-/* One TCase per behaviour: a case named after what it checks, one test. */
-static inline void add_case(Suite *suite, const char *name, const TTest *test)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_test(tc, test);
-    suite_add_tcase(suite, tc);
-}
-
 /* A test program's main: the golden folder from argv[1] when given, then
- * the suite under Check's default fork mode; returns the exit status. */
+ * the suite as every core suite runs (run_suite); returns the exit status. */
 static inline int run_golden_suite(Suite *suite, int argc, char **argv)
 {
     if (argc > 1) {
         golden_dir = argv[1];
     }
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(suite);
 }
 
 #endif
