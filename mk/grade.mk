@@ -35,7 +35,10 @@ grade:
 	$(Q)$(PYTHON3) tools/grade/grade.py --lesson $(LESSON) --submissions '$(SUBMISSIONS)' \
 	    --jobs $(JOBS) --out '$(GRADE_OUT)' $(if $(STUDENT),--student '$(STUDENT)')
 
+# The edition ships the student edition of the book prebuilt (it has no
+# reference build to make it from): build it, or bring it up to date, first.
 dist-student:
+	$(Q)$(MAKE) -s --no-print-directory book-student
 	$(call say,DIST,$(DIST_TARBALL))
 	$(Q)$(PYTHON3) tools/dist/pack.py --lesson $(LESSON) --out $(DIST_TARBALL)
 

@@ -16,8 +16,12 @@ Checks, in order:
   claims    every comparison the text makes holds for the runs
   html      MathML, every image embedded, nothing fetched from the network
   pdf       page count, every section heading, vector figures, fonts embedded
+  student   the student edition: no line of the reference solution (a scan
+            that finds every one in the full edition), every section, the
+            stub and one note per withheld listing, the same numbers and
+            figures as the full edition, commands that run the student's code
   pytorch   the PyTorch listings' script reproduces the kit's runs
-  repro     a second build elsewhere gives the same bytes
+  repro     a second build elsewhere gives the same bytes (both editions)
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference_lines  # noqa: E402  (the tests' scan for the reference solution)
 
 # The sections the series asks for, in order: (pattern on the heading, what it is).
 SECTIONS: list[tuple[str, str]] = [
@@ -253,13 +259,14 @@ def check_listings(r: Results, md_path: Path, html_text: str) -> None:
                 "the listing filter did not replace the block")
 
 
-def pandoc_filter_run(md: str, tmp: Path, numbers: Path, claims: Path) -> subprocess.CompletedProcess[str]:
+def pandoc_filter_run(md: str, tmp: Path, numbers: Path, claims: Path,
+                      edition: str = "full") -> subprocess.CompletedProcess[str]:
     src = tmp / "probe.md"
     src.write_text(md)
-    return run(["pandoc", "--from=markdown", "--to=html5",
+    return run(["pandoc", "--from=markdown", "--to=html5", "--lua-filter=book/lua/edition.lua",
                 "--lua-filter=book/lua/listing.lua", "--lua-filter=book/lua/numbers.lua",
                 f"--metadata=numbers-file:{numbers}", f"--metadata=claims-file:{claims}",
-                str(src), "-o", str(tmp / "probe.html")])
+                f"--metadata=edition:{edition}", str(src), "-o", str(tmp / "probe.html")])
 
 
 def check_failures(r: Results, args: argparse.Namespace, numbers: Path, claims: Path) -> None:
@@ -283,6 +290,16 @@ def check_failures(r: Results, args: argparse.Namespace, numbers: Path, claims: 
             r.check(res.returncode != 0 and needle in res.stderr,
                     f"failures: the filters stop on {what}, naming it",
                     f"exit {res.returncode}, stderr: {res.stderr.strip()[:200]!r}")
+        # The student edition cuts the stub: a marker the stub lacks stops it,
+        # naming the stub; an unknown edition stops the filters.
+        res = pandoc_filter_run('```{.c include="solutions/3.2/schedulers.c" listing="no-such-marker"}\n```\n',
+                                tmp, numbers, claims, edition="student")
+        r.check(res.returncode != 0 and "lessons/3.2/schedulers.c" in res.stderr and "no-such-marker" in res.stderr,
+                "failures: the student edition stops on a marker the stub lacks, naming the stub",
+                f"exit {res.returncode}, stderr: {res.stderr.strip()[:200]!r}")
+        res = pandoc_filter_run("Text.\n", tmp, numbers, claims, edition="teacher")
+        r.check(res.returncode != 0 and "teacher" in res.stderr, "failures: the filters stop on an unknown edition",
+                f"exit {res.returncode}, stderr: {res.stderr.strip()[:200]!r}")
 
         # The whole build stops on a missing marker (make, not just the filter).
         bad = tmp / "bad.md"
@@ -382,14 +399,14 @@ def check_claims(r: Results, numbers_path: Path, claims_path: Path) -> None:
 
 # --- the outputs ----------------------------------------------------------------------------
 
-def check_html(r: Results, html_text: str, n_figures: int) -> None:
-    r.check(html_text.count("<math") >= 20, f"html: math is MathML ({html_text.count('<math')} <math> elements)",
+def check_html(r: Results, html_text: str, n_figures: int, label: str = "html") -> None:
+    r.check(html_text.count("<math") >= 20, f"{label}: math is MathML ({html_text.count('<math')} <math> elements)",
             "build with pandoc --mathml")
     imgs = re.findall(r"<img\b[^>]*>", html_text)
     srcs = [re.search(r'\bsrc="([^"]*)"', i) for i in imgs]
     not_embedded = [s.group(1)[:60] if s else "(no src)" for s in srcs if not s or not s.group(1).startswith("data:")]
-    r.check(len(imgs) == n_figures, f"html: {len(imgs)} images for {n_figures} figures")
-    r.check(not not_embedded, "html: every image is embedded as a data: URI", f"not embedded: {not_embedded[:3]}")
+    r.check(len(imgs) == n_figures, f"{label}: {len(imgs)} images for {n_figures} figures")
+    r.check(not not_embedded, f"{label}: every image is embedded as a data: URI", f"not embedded: {not_embedded[:3]}")
     svgs_ok = True
     for s in srcs:
         if s and s.group(1).startswith("data:image/svg+xml;base64,"):
@@ -397,27 +414,27 @@ def check_html(r: Results, html_text: str, n_figures: int) -> None:
             svgs_ok &= "<svg" in svg and ("epoch" in svg or "learning rate" in svg)
         else:
             svgs_ok = False
-    r.check(svgs_ok, "html: every image is a gnuplot SVG with labelled axes")
+    r.check(svgs_ok, f"{label}: every image is a gnuplot SVG with labelled axes")
     external = re.findall(r"<(?:img|script|link|iframe|source|video|audio|object|embed)\b[^>]*\b(?:src|href|data)=\"(?:https?:)?//[^\"]*\"",
                           html_text)
-    r.check(not external, "html: no resource fetched from the network (img, script, link, ...)",
+    r.check(not external, f"{label}: no resource fetched from the network (img, script, link, ...)",
             f"external: {external[:3]}")
-    r.check("<script" not in html_text, "html: no scripts")
+    r.check("<script" not in html_text, f"{label}: no scripts")
     r.check(re.search(r"url\(\s*['\"]?(https?:)?//", html_text) is None and "@import" not in html_text,
-            "html: the CSS loads nothing from the network")
-    r.check('id="TOC"' in html_text, "html: a table of contents")
+            f"{label}: the CSS loads nothing from the network")
+    r.check('id="TOC"' in html_text, f"{label}: a table of contents")
     r.check('name="viewport"' in html_text and "@media" in html_text,
-            "html: a viewport and media queries (phone and print)")
-    r.check("{{" not in html_text, "html: no placeholder left", "a {{...}} survived the numbers filter")
+            f"{label}: a viewport and media queries (phone and print)")
+    r.check("{{" not in html_text, f"{label}: no placeholder left", "a {{...}} survived the numbers filter")
     code = " ".join(re.findall(r"<pre\b.*?</pre>", html_text, flags=re.S))
     r.check("BEGIN SOLUTION" not in code and "END SOLUTION" not in code,
-            "html: listings without the kit's BEGIN/END SOLUTION lines")
+            f"{label}: listings without the kit's BEGIN/END SOLUTION lines")
 
 
-def check_pdf(r: Results, pdf: Path, md: str, n_figures: int) -> None:
+def check_pdf(r: Results, pdf: Path, md: str, n_figures: int, label: str = "pdf") -> None:
     info = run(["pdfinfo", str(pdf)]).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) if "Pages:" in info else 0
-    r.check(10 <= pages <= 45, f"pdf: {pages} pages (sane range 10-45)")
+    r.check(10 <= pages <= 45, f"{label}: {pages} pages (sane range 10-45)")
     text = run(["pdftotext", "-layout", str(pdf), "-"]).stdout
     flat = re.sub(r"\s+", " ", text.replace("\u2019", "'"))
     prose, _ = split_fences(strip_front_matter(md))
@@ -427,10 +444,10 @@ def check_pdf(r: Results, pdf: Path, md: str, n_figures: int) -> None:
         plain = re.sub(r"[*_`]", "", re.sub(r"\$[^$]*\$", "", h)).replace("\u2013", "-").strip()
         words = re.sub(r"\s+", " ", plain.replace("\u2013", "–"))
         found = words in flat or words.replace("–", "-") in flat.replace("–", "-")
-        r.check(found, f"pdf: heading '{plain}' in the text (pdftotext)", "the PDF lacks this section")
-    r.check("{{" not in text, "pdf: no placeholder left")
+        r.check(found, f"{label}: heading '{plain}' in the text (pdftotext)", "the PDF lacks this section")
+    r.check("{{" not in text, f"{label}: no placeholder left")
     images = run(["pdfimages", "-list", str(pdf)]).stdout.strip().split("\n")[2:]
-    r.check(not [l for l in images if l.strip()], "pdf: figures are vector (no raster images)",
+    r.check(not [l for l in images if l.strip()], f"{label}: figures are vector (no raster images)",
             f"{len(images)} raster images")
     fonts = run(["pdffonts", str(pdf)]).stdout.strip().split("\n")[2:]
     not_emb = []
@@ -439,9 +456,95 @@ def check_pdf(r: Results, pdf: Path, md: str, n_figures: int) -> None:
         flags = [i for i in range(len(t) - 2) if all(x in ("yes", "no") for x in t[i:i + 3])]
         if flags and t[flags[0]] == "no":  # columns emb, sub, uni: emb first
             not_emb.append(t[0])
-    r.check(bool(fonts) and not not_emb, f"pdf: all {len(fonts)} fonts embedded", f"not embedded: {not_emb}")
+    r.check(bool(fonts) and not not_emb, f"{label}: all {len(fonts)} fonts embedded", f"not embedded: {not_emb}")
     figs = text.count("Figure ")
-    r.check(figs >= n_figures, f"pdf: {n_figures} figure captions", f"found {figs}")
+    r.check(figs >= n_figures, f"{label}: {n_figures} figure captions", f"found {figs}")
+
+
+def edition_div_lines(md: str, edition: str) -> list[str]:
+    """The first line of each `::: {.EDITION-edition}` div of the Markdown."""
+    return re.findall(r"^:::+ *\{\." + edition + r"-edition\}\n(.+)$", md, flags=re.M)
+
+
+def check_student(r: Results, args: argparse.Namespace, md: str, full_html: str, n_figures: int) -> None:
+    student_html_path, student_pdf_path = ROOT / args.student_html, ROOT / args.student_pdf
+    student_html = student_html_path.read_text()
+    texts = {"HTML": reference_lines.html_text(student_html_path),
+             "PDF": reference_lines.pdf_text(student_pdf_path)}
+    full_texts = {"HTML": reference_lines.html_text(ROOT / args.html),
+                  "PDF": reference_lines.pdf_text(ROOT / args.pdf)}
+
+    # No line of the reference solution; the same scan finds every one in the full post.
+    telling = reference_lines.telling_lines(ROOT, args.lesson)
+    r.check(len(telling) >= 10, f"student: {len(telling)} telling lines of the reference solution to look for")
+    for kind in ("HTML", "PDF"):
+        seen = reference_lines.leaked(full_texts[kind], telling)
+        r.check(len(seen) == len(telling), f"student: (control) the scan finds all {len(telling)} reference lines "
+                f"in the full post's {kind}", f"missed: {[l for l in telling if l not in seen][:3]}")
+        found = reference_lines.leaked(texts[kind], telling)
+        r.check(not found, f"student: the student edition's {kind} shows no line of the reference solution",
+                f"{len(found)} shown, e.g. {found[:2]}")
+
+    # Every section, in both outputs.
+    prose, _ = split_fences(strip_front_matter(md))
+    titles = [h for lvl, h in headings(prose) if lvl <= 2]
+    squeezed = {kind: reference_lines.squeeze(text.replace("\u2019", "'")) for kind, text in texts.items()}
+    missing = {kind: [h for h in titles if reference_lines.squeeze(re.sub(r"[*_`]", "", h)) not in flat]
+               for kind, flat in squeezed.items()}
+    r.check(not missing["HTML"] and not missing["PDF"], f"student: all {len(titles)} section headings in the HTML and PDF",
+            f"missing: {missing}")
+
+    # Each withheld listing: the stub's region, then the note, once.
+    withheld = [(f, name) for f, name in include_blocks(md) if f.startswith("solutions/")]
+    note = "Reference solution withheld."
+    r.check(bool(withheld), f"student: {len(withheld)} listings cut from solutions/ are withheld")
+    for kind in ("HTML", "PDF"):
+        count = texts[kind].count(note)
+        r.check(count == len(withheld), f"student: the {kind} has one note per withheld listing ({count})",
+                f"{count} notes for {len(withheld)} listings")
+        r.check(note not in full_texts[kind], f"student: the full post's {kind} has no withheld note")
+    r.check(student_html.count('class="note withheld"') == len(withheld),
+            "student: each note is a styled block of its own (class note withheld)")
+    html_flat = squeezed["HTML"]
+    for f, name in withheld:
+        stub = f.replace("solutions/", "lessons/", 1)
+        region = marker_region(ROOT / stub, name) or []
+        code = [l for l in region if l.strip() and "SOLUTION" not in l]
+        caption = reference_lines.squeeze(f"{stub}, lines")
+        shown = bool(code) and all(reference_lines.squeeze(l) in html_flat for l in code)
+        r.check(shown and caption in html_flat and f"(listing{name})" in html_flat,
+                f"student: [listing {name}] shows the stub from {stub}, captioned with its path",
+                "edition.lua did not send the listing to the stub")
+
+    # The same numbers and figures as the full post: they come from the reference runs.
+    def parts(page: str, pattern: str) -> list[str]:
+        return re.findall(pattern, page, flags=re.S)
+    for what, pattern in (("figures", r"<img\b[^>]*>"), ("tables", r"<table\b.*?</table>"),
+                          ("formulas", r"<math\b.*?</math>")):
+        mine, theirs = parts(student_html, pattern), parts(full_html, pattern)
+        r.check(bool(mine) and mine == theirs, f"student: the same {len(mine)} {what} as the full post",
+                f"{len(mine)} against {len(theirs)}")
+    def prose_numbers(page: str) -> list[str]:
+        """The decimal numbers of the prose (the quoted results), in order."""
+        page = re.sub(r"<(pre|code|math|style|nav)\b.*?</\1>", " ", page, flags=re.S)
+        return re.findall(r"(?<![\w.])\d+\.\d+(?:e[-+]?\d+)?", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    quoted = prose_numbers(full_html)
+    r.check(len(quoted) >= 40 and prose_numbers(student_html) == quoted,
+            f"student: the text quotes the same {len(quoted)} numbers, in the same order, as the full post")
+
+    # What only one edition says, and commands that run the student's code.
+    for edition, inside, outside in (("student", texts["HTML"], full_texts["HTML"]),
+                                     ("full", full_texts["HTML"], texts["HTML"])):
+        lines = [reference_lines.squeeze(re.sub(r"[`*]", "", l)) for l in edition_div_lines(md, edition)]
+        ok = bool(lines) and all(l in reference_lines.squeeze(inside) and l not in reference_lines.squeeze(outside)
+                                 for l in lines)
+        r.check(ok, f"student: the {len(lines)} {edition}-edition passages appear in that edition only")
+    r.check("edition" not in " ".join(re.findall(r'class="([^"]*)"', student_html + full_html)),
+            "student: no edition div left in either HTML")
+    r.check("SUBMISSION=solutions/" in full_texts["HTML"] and "SUBMISSION=solutions/" not in texts["HTML"],
+            "student: commands run the student's schedulers, not solutions/ (which the edition lacks)")
+    check_html(r, student_html, n_figures, label="student html")
+    check_pdf(r, student_pdf_path, md, n_figures, label="student pdf")
 
 
 def check_pytorch(r: Results, args: argparse.Namespace, numbers: dict[str, str], work: Path) -> None:
@@ -474,15 +577,22 @@ def check_pytorch(r: Results, args: argparse.Namespace, numbers: dict[str, str],
 def check_repro(r: Results, args: argparse.Namespace) -> None:
     out = Path(args.build) / "book" / "repro"
     shutil.rmtree(ROOT / out, ignore_errors=True)
-    res = run(["make", "--no-print-directory", "book-files", f"LESSON={args.lesson}",
-               f"BOOK_WORK={out}/{args.lesson}", f"BOOK_HTML={out}/{args.lesson}.html",
-               f"BOOK_PDF={out}/{args.lesson}.pdf"])
-    if not r.check(res.returncode == 0, "repro: a second build in another folder succeeds", res.stderr.strip()[-300:]):
-        return
-    for kind, mine in (("html", args.html), ("pdf", args.pdf)):
+    places = [f"BOOK_WORK={out}/{args.lesson}", f"BOOK_HTML={out}/{args.lesson}.html",
+              f"BOOK_PDF={out}/{args.lesson}.pdf", f"BOOK_STUDENT_HTML={out}/{args.lesson}-student.html",
+              f"BOOK_STUDENT_PDF={out}/{args.lesson}-student.pdf"]
+    for edition in ("full", "student"):
+        res = run(["make", "--no-print-directory", "book-files", f"LESSON={args.lesson}",
+                   f"BOOK_EDITION={edition}", *places])
+        if not r.check(res.returncode == 0, f"repro: a second build of the {edition} edition in another folder succeeds",
+                       res.stderr.strip()[-300:]):
+            return
+    outputs = [("html", args.html, f"{args.lesson}.html"), ("pdf", args.pdf, f"{args.lesson}.pdf"),
+               ("student HTML", args.student_html, f"{args.lesson}-student.html"),
+               ("student PDF", args.student_pdf, f"{args.lesson}-student.pdf")]
+    for kind, mine, theirs in outputs:
         a = (ROOT / mine).read_bytes()
-        b = (ROOT / out / f"{args.lesson}.{kind}").read_bytes()
-        r.check(a == b, f"repro: the {kind.upper()} is byte-identical across builds",
+        b = (ROOT / out / theirs).read_bytes()
+        r.check(a == b, f"repro: the {kind.upper() if kind in ('html', 'pdf') else kind} is byte-identical across builds",
                 "something time- or path-dependent leaks into the output (SOURCE_DATE_EPOCH, figure metadata)")
     shutil.rmtree(ROOT / out, ignore_errors=True)
 
@@ -494,6 +604,8 @@ def main() -> int:
     p.add_argument("--work", required=True)
     p.add_argument("--html", required=True)
     p.add_argument("--pdf", required=True)
+    p.add_argument("--student-html", required=True)
+    p.add_argument("--student-pdf", required=True)
     p.add_argument("--bin", required=True)
     p.add_argument("--summary")
     p.add_argument("--quick", action="store_true", help="skip the slow checks (pytorch, repro)")
@@ -517,6 +629,7 @@ def main() -> int:
         ("claims", lambda: check_claims(r, numbers_path, claims_path)),
         ("html", lambda: check_html(r, html_text, n_figures)),
         ("pdf", lambda: check_pdf(r, ROOT / args.pdf, md_path.read_text(), n_figures)),
+        ("student", lambda: check_student(r, args, md_path.read_text(), html_text, n_figures)),
     ]
     if not args.quick:
         steps += [("pytorch", lambda: check_pytorch(r, args, numbers, work)),

@@ -361,6 +361,52 @@ def test_dist(t, lesson, work):
             and open(os.path.join(edition, n), 'rb').read() == reference]
     t.check('dist-student: the reference file is nowhere in it', not same, str(same))
 
+    # The book: the student edition, prebuilt, and no line of the reference
+    # solution in any file, the book read as a reader gets it (the HTML's
+    # text, the PDF through pdftotext): tests/book/reference_lines.py's scan,
+    # not pack.py's own.
+    student_book = [f'build/book/{lesson}-student.html', f'build/book/{lesson}-student.pdf']
+    t.check('dist-student: has the student edition of the book, HTML and PDF',
+            all(n in names for n in student_book), str([n for n in names if n.startswith('build/')]))
+    t.check('dist-student: not the full book', not [n for n in names if n in (f'build/book/{lesson}.html',
+                                                                            f'build/book/{lesson}.pdf')])
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'book'))
+    import reference_lines
+    from pathlib import Path
+    telling = reference_lines.telling_lines(Path(ROOT), lesson)
+    shown = {}
+    for n in names:
+        path = Path(edition, n)
+        if not n or not path.is_file():
+            continue
+        if n in student_book:
+            text = reference_lines.book_text(path)
+        else:
+            text = path.read_bytes().decode('utf-8', errors='replace')
+        found = reference_lines.leaked(text, telling)
+        if found:
+            shown[n] = found[:2]
+    book_text = reference_lines.book_text(Path(edition, student_book[0])) if student_book[0] in names else ''
+    t.check(f'dist-student: no file shows any of the {len(telling)} lines of the reference solution',
+            len(telling) >= 10 and not shown and 'Reference solution withheld.' in book_text, str(shown)[:500])
+    # (control) pack.py's own scan, which guards every tarball, sees the
+    # reference through the full book's markup and PDF layout.
+    code, log, _ = make('book-files', f'LESSON={lesson}')
+    sys.path.insert(0, os.path.join(ROOT, 'tools', 'dist'))
+    import pack
+    reference_set = pack.solution_lines(lesson)
+    for kind in ('html', 'pdf'):
+        full_book = f'build/book/{lesson}.{kind}'
+        seen = []
+        if code == 0:
+            with open(os.path.join(ROOT, full_book), 'rb') as f:
+                seen = pack.leaks(full_book, f.read(), reference_set)
+        t.check(f'dist-student: (control) pack.py finds all {len(reference_set)} reference lines in the full '
+                f'book\'s {kind.upper()}', len(seen) == len(reference_set) > 0, log[-300:])
+    code, log, _ = make('book', f'LESSON={lesson}', cwd=edition)
+    t.check('student edition: make book says in one line that the book is shipped, and where',
+            code == 0 and len(log.strip().splitlines()) == 1 and all(n in log for n in student_book), log[-300:])
+
     code, log, seconds = make('check', f'LESSON={lesson}', cwd=edition)
     with open(os.path.join(work, 'dist-check-stubs.log'), 'w') as f:
         f.write(log)

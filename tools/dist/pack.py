@@ -6,13 +6,18 @@
 
 What a student needs to do the lesson and nothing to read the answers from:
 the stubs, the core, the public graders with the golden data they compare
-against, the book's sources (and the built book, when there is one and it
-holds no reference code), the Makefile and its fragments, scripts/ and the
-README. Left out: solutions/, the instructor tools (tools/), the grader
-catalogues made from the reference (tests/<L>/mutants, variants, fixtures),
-hidden checks (any path with "hidden" in a name, but for a header, which
-only declares them for the student build), the kit's own tests of
-the instructor tools, CI.
+against, the book's sources and the student edition of the book, prebuilt
+(build/book/<L>-student.html and .pdf: the post with the stubs in place of
+the reference solutions; `make dist-student` builds it first, because the
+edition cannot: its numbers and figures come from the reference build), the
+Makefile and its fragments, scripts/ and the README. Left out: solutions/,
+the full book, the instructor tools (tools/), the grader catalogues made
+from the reference (tests/<L>/mutants, variants, fixtures), the kit's test
+of its own graders (tests/<L>/test_lesson.py: it runs the reference and those
+catalogues, none of which the edition has, and quotes reference lines to make
+its broken copies), hidden checks (any path with "hidden" in a name, but for
+a header, which only declares them for the student build), the kit's own
+tests of the instructor tools, CI.
 
 Two guards run on every build, so a new file in the repo cannot leak the
 answers unnoticed:
@@ -21,7 +26,12 @@ answers unnoticed:
   * a scan of every packed file for the reference solution's own lines: each
     line inside a BEGIN SOLUTION / END SOLUTION region of
     solutions/<L>/<student file> that is long enough to be telling and that
-    the stub does not contain. One hit and no tarball is written.
+    the stub does not contain, anywhere in a line (a string in a script
+    quotes it as well as a copy of the file does), whitespace ignored.
+    Source files are scanned line by line; the built book as a whole, as a
+    reader gets it (the HTML's text without its markup, the PDF's text
+    through pdftotext), since highlighting and layout split and join its
+    code lines. One hit and no tarball is written.
 
 Deterministic: entries sorted, every mtime the same fixed date, owner root
 (0:0) with no names, modes 0644/0755, gzip header without name or time.
@@ -33,8 +43,10 @@ import gzip
 import io
 import os
 import re
+import subprocess
 import sys
 import tarfile
+from html import unescape
 
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,11 +58,19 @@ TOP_LEVEL = ['Makefile', 'README.md', 'LICENSE', '.gitignore', 'mk', 'common', '
              'lessons/{L}', 'tests/{L}', 'tests/common', 'tests/golden', 'book']
 LEFT_OUT_DIRS = {'mutants', 'variants', 'fixtures', '__pycache__', '.git'}
 LEFT_OUT_WORDS = ('hidden', 'solution')
+LEFT_OUT_FILES = ('tests/{L}/test_lesson.py',)
 TELLING_LENGTH = 12
+# The book a student gets: built in the full kit by `make book-student`.
+STUDENT_BOOK = ['build/book/{L}-student.html', 'build/book/{L}-student.pdf']
+# Marks that typesetting adds to code lines in the PDF's text: fvextra's
+# hooked arrow at a wrapped line (",\u2192" in pdftotext), typographic quotes.
+PDF_MARKS = {',\u2192': '', '\u2192': '', '\u2019': "'", '\u2018': "'", '\u2212': '-'}
 
 
-def wanted(relpath):
+def wanted(relpath, lesson):
     """Whether a file below an allowed top-level path goes into the edition."""
+    if relpath in (path.format(L=lesson) for path in LEFT_OUT_FILES):
+        return False
     parts = relpath.split('/')
     if any(part in LEFT_OUT_DIRS for part in parts):
         return False
@@ -70,13 +90,9 @@ def edition_files(lesson):
             dirs[:] = [d for d in dirs if d not in LEFT_OUT_DIRS]
             for name in names:
                 rel = os.path.relpath(os.path.join(folder, name), ROOT)
-                if not os.path.islink(os.path.join(ROOT, rel)) and wanted(rel):
+                if not os.path.islink(os.path.join(ROOT, rel)) and wanted(rel, lesson):
                     files.append(rel)
-    built_book = os.path.join(ROOT, 'build', 'book')
-    if os.path.isdir(built_book):
-        for name in sorted(os.listdir(built_book)):
-            if name.startswith(lesson) and name.endswith(('.html', '.pdf')):
-                files.append(os.path.join('build', 'book', name))
+    files += [path.format(L=lesson) for path in STUDENT_BOOK]
     return sorted(set(files))
 
 
@@ -97,13 +113,36 @@ def solution_lines(lesson):
     return telling
 
 
-def leaks(path, data, telling):
-    """[(line number, line)] of data that are lines of the reference solution."""
+def readable_text(path, data):
+    """The book's text as a reader gets it (the PDF's streams are compressed)."""
     if path.endswith('.pdf'):
-        return []  # compressed streams: the PDF is built from the same sources as the HTML
+        done = subprocess.run(['pdftotext', '-enc', 'UTF-8', '-', '-'], input=data, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f'pdftotext cannot read {path}: {done.stderr.decode(errors="replace").strip()}')
+        text = done.stdout.decode('utf-8', errors='replace')
+        for mark, plain in PDF_MARKS.items():
+            text = text.replace(mark, plain)
+        return text
     text = data.decode('utf-8', errors='replace')
-    return [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)
-            if line.strip() in telling]
+    text = re.sub(r'<(style|script)\b.*?</\1>', '', text, flags=re.S)
+    return unescape(re.sub(r'<[^>]+>', '', text))
+
+
+def squeeze(text):
+    return re.sub(r'\s+', '', text)
+
+
+def leaks(path, data, telling):
+    """[(where, line)] of the reference solution's lines that data shows."""
+    wanted_lines = sorted((squeeze(line), line) for line in telling)
+    if path.startswith('build/'):
+        text = squeeze(readable_text(path, data))
+        return [('text', reference) for squeezed, reference in wanted_lines if squeezed in text]
+    found = []
+    for number, line in enumerate(data.decode('utf-8', errors='replace').splitlines(), 1):
+        text = squeeze(line)
+        found += [(number, reference) for squeezed, reference in wanted_lines if squeezed in text]
+    return found
 
 
 def pack(lesson, out_path):
@@ -111,14 +150,18 @@ def pack(lesson, out_path):
     telling = solution_lines(lesson) if os.path.isdir(os.path.join(ROOT, 'solutions', lesson)) else set()
     contents, problems = {}, []
     for rel in edition_files(lesson):
+        if not os.path.isfile(os.path.join(ROOT, rel)):
+            print(f'dist-student: {rel} is missing: `make book-student LESSON={lesson}` builds it '
+                  f'(`make dist-student` runs it first)', file=sys.stderr)
+            return 1
         with open(os.path.join(ROOT, rel), 'rb') as f:
             data = f.read()
-        found = leaks(rel, data, telling)
-        if found and rel.startswith('build/'):
-            print(f'dist-student: leaving out {rel}: it shows the reference solution '
-                  f'(line {found[0][0]}); the book sources are packed instead')
-            continue
-        problems += [f'{rel}:{number}: a line of the reference solution: {line}' for number, line in found]
+        try:
+            found = leaks(rel, data, telling)
+        except (OSError, RuntimeError) as e:  # no pdftotext: a book that cannot be scanned is not packed
+            print(f'dist-student: cannot scan {rel} for the reference solution: {e}', file=sys.stderr)
+            return 1
+        problems += [f'{rel}:{where}: a line of the reference solution: {line}' for where, line in found]
         contents[rel] = data
     if problems:
         print('dist-student: refusing to pack: the edition would show the reference solution', file=sys.stderr)
