@@ -74,6 +74,7 @@ help:
 	@echo
 	@echo 'Readers'
 	@echo '  make book LESSON=$(LESSON)             the post as build/book/$(LESSON).html and .pdf'
+	@echo '  make book-student LESSON=$(LESSON)     its student edition (solutions withheld): build/book/$(LESSON)-student.*'
 	@echo
 	@echo 'Instructors'
 	@echo '  make grade LESSON=$(LESSON) SUBMISSIONS=DIR [JOBS=N] [STUDENT=name]'
