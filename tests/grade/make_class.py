@@ -16,7 +16,8 @@ lines (so no copy of the reference is kept in this folder):
   compile error, segfault, endless loop, fork attempts, stdout flood,
   unbounded malloc, exit(), killing or stopping the grader process, a
   crash before main (refused by the build), a missing file, a symbolic link, a file too large, an include of
-  the reference solution, a call of the grader's renamed reference
+  the reference solution, the same include hidden from everything but the
+  build's own compile, a call of the grader's renamed reference
   (ref_*), a tarball and a zip, a path-traversal tarball and
   zip, a tarball that unpacks to too much.
 
@@ -83,6 +84,18 @@ def inject(source, function, code):
 def at_load(source, code):
     return (PRELUDE + source + '\n__attribute__((constructor)) static void fault_at_load(void)\n'
             + code + '\n')
+
+
+def unseen_include(lesson, wanted):
+    """An include of the reference that only the grader build's compile
+    takes: under -O2 (a scan without it skips the block), by a path relative
+    to wherever that compile runs (__has_include tries every depth, from the
+    file's folder and the -I folders)."""
+    lines = ['#ifdef __OPTIMIZE__\n']
+    for depth in range(1, 13):
+        path = '../' * depth + f'solutions/{lesson}/{wanted}'
+        lines.append(f'#{"if" if depth == 1 else "elif"} __has_include("{path}")\n#include "{path}"\n')
+    return ''.join(lines) + '#endif\n#endif\n'
 
 
 def put(folder, name, data):
@@ -159,6 +172,8 @@ def make_class(lesson, out):
     put(os.path.join(out, 'fault-includes-reference'), wanted,
         f'#include "{os.path.join(ROOT, "solutions", lesson, wanted)}"\n')
     expected['fault-includes-reference'] = {'status': 'forbidden', 'score': 'zero'}
+    put(os.path.join(out, 'fault-includes-reference-unseen'), wanted, unseen_include(lesson, wanted))
+    expected['fault-includes-reference-unseen'] = {'status': 'forbidden', 'score': 'zero'}
     put(os.path.join(out, 'fault-calls-reference'), wanted, stub +
         '\nvoid ref_step_decay_init(StepScheduler *s, double lr, int step_size, double gamma);\n'
         'void borrow(StepScheduler *s);\nvoid borrow(StepScheduler *s) { ref_step_decay_init(s, 0.1, 50, 0.1); }\n')

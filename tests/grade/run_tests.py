@@ -17,6 +17,7 @@ Prints "grade: N passed, M failed" and appends "grade N M" to the summary file.
 """
 
 import argparse
+import atexit
 import csv
 import glob
 import hashlib
@@ -25,6 +26,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -65,9 +67,10 @@ def make(*targets, env=None, cwd=ROOT, timeout=900):
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
 
 
-def grading_processes():
-    """Processes still running as a kitgrader user (there must be none)."""
-    uids = {u.pw_uid for u in pwd.getpwall() if u.pw_name.startswith('kitgrader')}
+def grading_processes(names=None):
+    """Processes still running as a kitgrader user (of names, when given; there must be none)."""
+    uids = {u.pw_uid for u in pwd.getpwall() if u.pw_name.startswith('kitgrader')
+            and (names is None or u.pw_name in names)}
     left = []
     for entry in os.listdir('/proc'):
         if entry.isdigit():
@@ -162,11 +165,21 @@ def check_feedback(t, out, student, data):
         t.check(f'{student}: feedback.html embeds its plots', 'data:image' in page)
 
 
+def private_folder(work):
+    """work/private, mode 700, like CI's /root: the grading users cannot
+    enter it, so what they run must be staged for them outside it."""
+    folder = os.path.join(work, 'private')
+    os.makedirs(folder, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
+
+
 def snapshot(work):
     """A copy of the kit (no build/, no .git) to grade with: the batch's
     "nothing changed" checks must not see the edits of people working in
-    the tree meanwhile. CI's fresh clone is the same either way."""
-    kit_copy = os.path.join(work, 'kit')
+    the tree meanwhile. CI's fresh clone is the same either way. It lives
+    in a private folder, wherever the tree is."""
+    kit_copy = os.path.join(private_folder(work), 'kit')
     shutil.rmtree(kit_copy, ignore_errors=True)
     shutil.copytree(ROOT, kit_copy, symlinks=True,
                     ignore=lambda folder, names: [n for n in names if n in ('build', '.git', '__pycache__')
@@ -194,6 +207,12 @@ def test_batch(t, lesson, work):
     print(f'test-grade: first batch of {len(expected)} submissions: {seconds:.1f} s (JOBS=2)', flush=True)
     if not t.check('make grade exits 0', code == 0, log[-2000:]):
         return
+    t.check('the kit graded lives in a folder the grading users cannot enter (mode 700)',
+            stat.S_IMODE(os.stat(os.path.dirname(kit_copy)).st_mode) == 0o700)
+    users = re.search(r', as (kitgrader\S+(?:, kitgrader\S+)*)', log)
+    if os.geteuid() == 0:
+        t.check('as root, the batch ran every submission as a grading user', users is not None, log[:500])
+    users = users.group(1).split(', ') if users else None
     t.check('progress lines say done/total, elapsed and rate',
             re.search(r'\[\s*\d+/\d+\].*s elapsed, [\d.]+/min', log) is not None)
 
@@ -218,7 +237,7 @@ def test_batch(t, lesson, work):
             check_feedback(t, out, student, data)
 
     # Inside its limits: nothing left running, nothing written outside, the kit untouched.
-    t.check('no grading process left behind', not grading_processes(), str(grading_processes()[:5]))
+    t.check('no grading process left behind', not grading_processes(users), str(grading_processes(users)[:5]))
     t.check('no archive member escaped', not glob.glob('/tmp/kit-grade-escape-test*'))
     t.check('the kit\'s stub is untouched', sha256(os.path.join(kit_copy, 'lessons', lesson, 'schedulers.c')) == stub_before)
     bound = 2 * int(TEST_LIMITS['GRADE_WALL']) + 120 + 15
@@ -274,34 +293,42 @@ SANDBOX_PROGRAMS = {
 
 
 def test_sandbox(t, work):
-    """sandbox.py on its own: each limit holds and nothing survives the run."""
+    """sandbox.py on its own: each limit holds and nothing survives the run.
+    The programs run from a job folder of a stage (stage.py), as the batch
+    runs a grader, since the grading user may not enter the kit (CI)."""
     folder = os.path.join(work, 'sandbox')
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
     os.chmod(folder, 0o755)
+    sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
+    import grade
+    import stage
+    user = []
+    if os.geteuid() == 0:
+        user = ['--user', grade.ensure_slot_users(1)[0]]
+    scratch = stage.Stage()
+    atexit.register(scratch.remove)  # also when a check below raises
+    place = scratch.job(pwd.getpwnam(user[1]) if user else None)
     for name, source in SANDBOX_PROGRAMS.items():
         with open(os.path.join(folder, name + '.c'), 'w') as f:
             f.write(source)
         subprocess.run(['cc', '-std=c11', '-D_POSIX_C_SOURCE=200809L', '-O1', '-o', os.path.join(folder, name),
                         os.path.join(folder, name + '.c')], check=True)
-    user = []
-    if os.geteuid() == 0:
-        sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
-        import grade
-        user = ['--user', grade.ensure_slot_users(1)[0]]
+        with open(os.path.join(folder, name), 'rb') as f:
+            place.put_file(os.path.join('bin', name), f.read(), executable=True)
 
     def sandbox(program, *limits):
         verdict = os.path.join(folder, program + '.verdict')
         output = os.path.join(folder, program + '.out')
         subprocess.run([PYTHON, os.path.join(ROOT, 'tools', 'grade', 'sandbox.py'), '--verdict', verdict,
-                        '--output', output, '--cwd', folder, *user, *limits, '--', os.path.join(folder, program)],
-                       check=True, timeout=60)
+                        '--output', output, '--cwd', place.run, *user, *limits, '--',
+                        os.path.join(place.path, 'bin', program)], check=True, timeout=60)
         with open(verdict) as f, open(output, 'rb') as g:
             return json.load(f), g.read()
 
     def survivors():
         return [p for p in os.listdir('/proc') if p.isdigit() and
-                _cmdline(p).startswith(folder)]
+                _cmdline(p).startswith(place.path)]
 
     verdict, _ = sandbox('escape', '--wall', '10')
     t.check('sandbox: exit status reported', verdict['exit'] == 3, str(verdict))
@@ -318,6 +345,9 @@ def test_sandbox(t, work):
     t.check('sandbox: the CPU limit stops a spin', verdict['cpu_limit'] and verdict['wall_seconds'] < 10, str(verdict))
     verdict, _ = sandbox('sleeper', '--wall', '1')
     t.check('sandbox: the wall limit stops a sleeper', verdict['timeout'] and verdict['wall_seconds'] < 5, str(verdict))
+    scratch.remove()
+    grade.release_slot_users()
+    t.check('sandbox: the stage is removed', not os.path.exists(scratch.path))
 
 
 def _cmdline(pid):
@@ -437,7 +467,7 @@ def test_gradescope(t, lesson, work):
         infos = {i.filename: i for i in archive.infolist()}
         t.check('gradescope zip: setup.sh and run_autograder at the root, executable',
                 all(n in infos and (infos[n].external_attr >> 16) & 0o111 for n in ('setup.sh', 'run_autograder')))
-        root = os.path.join(work, 'autograder')
+        root = os.path.join(private_folder(work), 'autograder')  # Gradescope's /autograder, at worst
         shutil.rmtree(root, ignore_errors=True)
         archive.extractall(os.path.join(root, 'source'))
     for info in infos.values():

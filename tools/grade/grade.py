@@ -29,6 +29,7 @@ import os
 import pwd
 import queue
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -41,10 +42,15 @@ import job  # noqa: E402
 import kit  # noqa: E402
 import report  # noqa: E402
 import results as res  # noqa: E402
+import stage as staging  # noqa: E402
 
 DEFAULT_LIMITS = {'cpu': 20, 'wall': 60, 'mem': 1024, 'fsize': 16, 'nproc': 64, 'output': 1024 * 1024}
 SLOT_USER = 'kitgrader{}'
+# Held while a batch uses a grading user, so that two batches on one machine
+# never share one: the sandbox sweeps every process of its user.
+SLOT_LOCK_DIR = os.path.join('/run/lock' if os.path.isdir('/run/lock') else '/var/tmp', 'kit-grade-slots')
 STATE_VERSION = 1
+_slot_locks = []  # open lock files, one per grading user this process holds
 
 
 def fail(message, code=2):
@@ -52,15 +58,36 @@ def fail(message, code=2):
     sys.exit(code)
 
 
+def _lock_slot(name):
+    """True when this process now holds name's lock (kept until it exits)."""
+    os.makedirs(SLOT_LOCK_DIR, mode=0o700, exist_ok=True)
+    info = os.lstat(SLOT_LOCK_DIR)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        fail(f'{SLOT_LOCK_DIR} must be a folder of root\'s that only root can write', 1)
+    fd = os.open(os.path.join(SLOT_LOCK_DIR, name), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _slot_locks.append(fd)
+    return True
+
+
 def ensure_slot_users(count):
-    """As root, one unprivileged system user per parallel job (kitgrader1..N):
+    """As root, one unprivileged system user per parallel job (kitgrader1..):
     root ignores RLIMIT_NPROC, and a user of its own per job keeps one
-    student's processes from counting against another's."""
+    student's processes from counting against another's. A user another
+    batch on this machine holds is skipped (the next number is taken)."""
     if os.geteuid() != 0:
         return [None] * count
     names = []
-    for slot in range(1, count + 1):
+    slot = 0
+    while len(names) < count:
+        slot += 1
         name = SLOT_USER.format(slot)
+        if not _lock_slot(name):
+            continue
         try:
             pwd.getpwnam(name)
         except KeyError:
@@ -71,6 +98,12 @@ def ensure_slot_users(count):
                 fail(f'cannot create the grading user {name}: {done.stderr.strip()}', 1)
         names.append(name)
     return names
+
+
+def release_slot_users():
+    """Let other batches on this machine have the grading users this one held."""
+    while _slot_locks:
+        os.close(_slot_locks.pop())
 
 
 def read_state(path):
@@ -122,8 +155,9 @@ class Batch:
         return seed
 
     # ---- the reference run ------------------------------------------------
-    def reference(self, kit_digest, slot_user):
-        """Build and run the reference solution's grader (cached by kit hash)."""
+    def reference(self, kit_digest, slot_user, stage):
+        """Build and run the reference solution's grader (cached by kit hash),
+        as slot_user in a job folder of stage, like every submission."""
         solutions = os.path.join(kit.ROOT, 'solutions', self.lesson)
         if not os.path.isdir(solutions):
             fail(f'solutions/{self.lesson} is missing: `make grade` needs the instructor kit')
@@ -140,21 +174,18 @@ class Batch:
         if build.returncode != 0:
             fail(f'the reference grader does not build:\n{build.stdout}{build.stderr}', 1)
         ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
-                          [], self.groups, self.bonus, self.test_timeout)
-        run_dir = os.path.join(folder, 'run')
+                          [], self.groups, self.bonus, self.test_timeout, stage=stage)
         logs = os.path.join(folder, 'logs')
         os.makedirs(logs)
-        job._fresh_dir(run_dir, pwd.getpwnam(slot_user) if slot_user else None)
-        grader = os.path.join(folder, 'bin', 'grader')
-        argv = [grader, '--json', os.path.join(run_dir, 'results.json'), '--plots', os.path.join(run_dir, 'plots')]
-        if self.test_timeout:
-            argv += ['--timeout', str(self.test_timeout)]
-        verdict, text = job.sandboxed(argv, cwd=run_dir, logs=logs, step='grade', limits=self.limits,
-                                      user=slot_user, env=job.run_environment(run_dir, self.grading_seed))
-        try:
-            loaded = res.load_grader_results(os.path.join(run_dir, 'results.json'), self.groups, self.bonus)
-        except res.BadResults as bad:
-            fail(f'the reference grader gave no results ({bad}); its output:\n{text[-3000:]}', 1)
+        with stage.job(pwd.getpwnam(slot_user) if slot_user else None) as place:
+            place.put_grader(os.path.join(folder, 'bin', 'grader'))
+            verdict, text, results_path = job.run_staged_grader(ctx, place, logs, 'grade', 'results.json',
+                                                                slot_user)
+            job.copy_plain_files(place.run, os.path.join(folder, 'run'), job.RESULTS_SUFFIXES)
+            try:
+                loaded = res.load_grader_results(results_path, self.groups, self.bonus)
+            except res.BadResults as bad:
+                fail(f'the reference grader gave no results ({bad}); its output:\n{text[-3000:]}', 1)
         ctx.reference_tests = loaded['tests']
         lost = [t['name'] for t in loaded['tests'] if t['status'] != 'passed']
         if lost or verdict['exit'] != 0:
@@ -228,10 +259,21 @@ class Batch:
 
         users = ensure_slot_users(self.jobs)
         kit_digest = kit.inputs_digest(self.lesson)
-        reference_tests, reference_seconds = self.reference(kit_digest, users[0])
+        with staging.Stage.for_lesson(kit.ROOT, self.lesson, job.golden_source(self.lesson)) as stage:
+            states, done, graded, started = self.grade_all(stage, users, kit_digest, entries, only_student)
+        elapsed = time.monotonic() - started
+        self.write_class_outputs(entries, states, elapsed)
+        print(f'grade: {done} done, {graded} graded, {done - graded} unchanged, in {elapsed:.1f} s '
+              f'-> {os.path.relpath(self.out_dir, os.getcwd())}/gradebook.csv', flush=True)
+        return 0
+
+    def grade_all(self, stage, users, kit_digest, entries, only_student):
+        """The reference, then every submission to grade, JOBS at a time."""
+        reference_tests, reference_seconds = self.reference(kit_digest, users[0], stage)
         self.group_max = res.group_points(reference_tests, self.groups)
         ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
-                          reference_tests, self.groups, self.bonus, self.test_timeout, reference_seconds)
+                          reference_tests, self.groups, self.bonus, self.test_timeout, reference_seconds,
+                          stage=stage)
         slots = queue.Queue()
         for user in users:
             slots.put(user)
@@ -265,11 +307,7 @@ class Batch:
                           f'{state["status"]:<13} {report._num(state["score"]):>5}/{report._num(state["max_score"])}'
                           f'{"" if fresh else "  (unchanged, not regraded)"} | {elapsed:.1f} s elapsed, '
                           f'{done / elapsed * 60 if elapsed > 0 else 0:.1f}/min', flush=True)
-        elapsed = time.monotonic() - started
-        self.write_class_outputs(entries, states, elapsed)
-        print(f'grade: {done} done, {graded} graded, {done - graded} unchanged, in {elapsed:.1f} s '
-              f'-> {os.path.relpath(self.out_dir, os.getcwd())}/gradebook.csv', flush=True)
-        return 0
+        return states, done, graded, started
 
     def write_class_outputs(self, entries, states, seconds):
         rows, all_results = [], {}
@@ -300,10 +338,12 @@ def single(args):
         os.makedirs(batch.out_dir, exist_ok=True)
         users = ensure_slot_users(1)
         kit_digest = kit.inputs_digest(args.lesson)
-        reference_tests, reference_seconds = batch.reference(kit_digest, users[0])
-        ctx = job.Context(args.lesson, batch.out_dir, batch.limits, batch.grading_seed, kit_digest,
-                          reference_tests, batch.groups, batch.bonus, batch.test_timeout, reference_seconds)
-        results, _ = job.grade_submission(ctx, 'submission', args.single, users[0])
+        with staging.Stage.for_lesson(kit.ROOT, args.lesson, job.golden_source(args.lesson)) as stage:
+            reference_tests, reference_seconds = batch.reference(kit_digest, users[0], stage)
+            ctx = job.Context(args.lesson, batch.out_dir, batch.limits, batch.grading_seed, kit_digest,
+                              reference_tests, batch.groups, batch.bonus, batch.test_timeout, reference_seconds,
+                              stage=stage)
+            results, _ = job.grade_submission(ctx, 'submission', args.single, users[0])
     except BaseException as error:  # the JSON is written whatever happened
         results = res.make_results([], 'grader-error',
                                    f'The autograder itself failed ({error!r}); please tell your instructor.', {})

@@ -1,23 +1,34 @@
 """job.py: grade one submission, from its file to its results.json.
 
-The steps, each in the student's scratch folder build/grade/<L>/work/<student>:
+Every step that runs as the unprivileged grading user works in the job's
+stage folder (stage.py), outside the kit, since the kit may live where that
+user cannot go (CI: /root, mode 700). What the batch keeps lives in
+build/grade/<L>/work/<student>, written as the batch's own user:
 
   1. take the student file (intake.py: folder or archive, safely);
-  2. scan its #includes with the preprocessor, as the unprivileged user: a
-     file may include system headers and the kit's own headers, nothing else
-     (including solutions/ or the graders' sources would be cheating; an
-     include of /etc/shadow would print it in the compiler's errors);
+  2. scan its #includes with the preprocessor, as the unprivileged user,
+     against a copy of the kit's headers: a file may include system headers
+     and the kit's own headers, nothing else (including solutions/ or the
+     graders' sources would be cheating; an include of /etc/shadow would
+     print it in the compiler's errors);
   3. build its grader against the pristine kit (`make grader`, the lesson's
      contract), under limits;
-  4. run the grader as the unprivileged user, under limits;
-  5. if the run ended abnormally (crash, hang, flood), run the grader once
+  4. check what that build read: the same preprocessing, as the build did
+     it (its flags, its copy of the file, its folder), so a path that only
+     reaches the kit from there (`#ifdef __OPTIMIZE__`, __has_include, a
+     relative path) cannot pull the reference in unseen, nor show its lines
+     in compiler errors;
+  5. run the grader as the unprivileged user, under limits, in the stage,
+     with the golden data staged read-only;
+  6. if the run ended abnormally (crash, hang, flood), run the grader once
      per check group (`--only`) so the schedulers that work still earn
      their points, within one more wall-clock budget;
-  6. results.json (results.py), with a reason for every lost point.
+  7. results.json (results.py), with a reason for every lost point; the
+     results files and plots copied back, the stage removed.
 
 Nothing the student's code wrote is trusted further than its results file:
 logs and verdicts live in a folder it cannot write, files are opened without
-following links, images are copied only if they are plain files.
+following links, results and images are copied only if they are plain files.
 """
 
 import json
@@ -45,14 +56,16 @@ SIGNAL_NAMES = {signal.SIGSEGV: 'SIGSEGV, a segmentation fault (bad pointer or a
                 signal.SIGXCPU: 'SIGXCPU (CPU time limit)',
                 signal.SIGXFSZ: 'SIGXFSZ (file size limit)'}
 IMAGE_SUFFIXES = ('.png', '.svg')
+RESULTS_SUFFIXES = ('.json',)
 
 
 class Context:
     """What every job of a batch shares (read-only while jobs run)."""
 
     def __init__(self, lesson, out_dir, limits, grading_seed, kit_digest, reference_tests,
-                 groups, bonus_groups, test_timeout=None, reference_seconds=1.0):
+                 groups, bonus_groups, test_timeout=None, reference_seconds=1.0, stage=None):
         self.lesson = lesson
+        self.stage = stage                    # stage.Stage: where the grading users work
         self.out_dir = out_dir
         self.limits = limits                  # dict: cpu wall mem fsize nproc output
         self.grading_seed = grading_seed
@@ -89,15 +102,37 @@ def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None):
     return verdict, text
 
 
-def run_environment(run_dir, grading_seed=None):
+def run_environment(run_dir, grading_seed=None, golden_dir=None):
     """The grader's whole environment: nothing of the instructor's shell leaks in."""
     env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': run_dir, 'TMPDIR': run_dir,
            'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8'}
     if grading_seed:
         env['GRADING_SEED'] = grading_seed
-    if os.environ.get('KIT_GOLDEN_DIR'):
-        env['KIT_GOLDEN_DIR'] = os.environ['KIT_GOLDEN_DIR']
+    if golden_dir:
+        env['KIT_GOLDEN_DIR'] = golden_dir
     return env
+
+
+def golden_source(lesson):
+    """The golden data the graders compare with: KIT_GOLDEN_DIR when the
+    instructor sets it, else the kit's tests/golden/<L>."""
+    return os.environ.get('KIT_GOLDEN_DIR') or os.path.join(kit.ROOT, 'tests', 'golden', lesson)
+
+
+def run_staged_grader(ctx, place, logs, step, json_name, user, only=None, limits=None):
+    """Run the job's staged grader as the grading user, in its run/ folder,
+    with the staged golden data. Returns (verdict, captured text, the path
+    of the results file it was told to write; not yet trusted)."""
+    limits = limits or ctx.limits
+    results_path = os.path.join(place.run, json_name)
+    argv = [place.grader, '--json', results_path, '--plots', place.plots]
+    if only:
+        argv += ['--only', only]
+    if ctx.test_timeout:
+        argv += ['--timeout', str(ctx.test_timeout)]
+    env = run_environment(place.run, ctx.grading_seed, ctx.stage.golden)
+    verdict, text = sandboxed(argv, cwd=place.run, logs=logs, step=step, limits=limits, user=user, env=env)
+    return verdict, text, results_path
 
 
 def abnormal_reason(verdict, limits, what='the grader'):
@@ -127,21 +162,58 @@ def _allowed_include(path, kit_root, lesson, submission):
     return not os.path.lexists(real)  # a missing header: the compiler will say so
 
 
+def _dependencies(text):
+    """The prerequisites of a make rule as cc -M writes it (escaped spaces kept)."""
+    text = text.replace('\\\n', ' ').split(':', 1)[-1]
+    return [path.replace('\\ ', ' ') for path in re.split(r'(?<!\\)\s+', text.strip()) if path]
+
+
 def scan_includes(ctx, submission, logs, user, env):
-    """[forbidden paths] the student's file includes, [] when it is clean."""
+    """[forbidden paths] the student's file includes, [] when it is clean.
+    Runs as the grading user, with the stage's copy of the kit's headers,
+    so a path only root may read is refused rather than read."""
     with open(submission, 'rb') as f:
         source = f.read().decode('utf-8', errors='replace')
     if re.search(r'incbin', source, re.IGNORECASE):
         return ['.incbin (embedding a file with the assembler)']
     limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 30), mem=max(ctx.limits['mem'], 1024))
+    headers = ctx.stage.kit
     command = ['cc', '-std=c11', '-M', '-MG', '-Icommon', f'-Ilessons/{ctx.lesson}', submission]
-    verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='scan', limits=limits,
+    verdict, text = sandboxed(command, cwd=headers, logs=logs, step='scan', limits=limits,
                               user=user, env=env)
     if verdict['exit'] != 0:
         return ['a file the grader may not read'] if 'Permission denied' in text else []
-    paths = text.replace('\\\n', ' ').split(':', 1)[-1].split()
+    return [path for path in _dependencies(text)
+            if not _allowed_include(os.path.join(headers, path), headers, ctx.lesson, submission)]
+
+
+def build_includes(ctx, submission_dir, logs):
+    """[forbidden paths] the grader build's compile of the student file read.
+
+    The scan above sees the file where the stage has it; the build compiles
+    its own copy inside the kit, with its own flags, so a conditional
+    (__OPTIMIZE__, __has_include) or a path relative to that copy can reach
+    what the scan could not see. This preprocesses the build's copy again,
+    exactly as the build did (same flags, same folder, as the same user), and
+    only reads what the build already read. Fails closed: when it cannot say,
+    the file is not graded."""
+    compiler, source = kit.student_compile(ctx.lesson, submission_dir)
+    copy = os.path.join(kit.ROOT, source)
+    if not os.path.isfile(copy):
+        return []  # the build stopped before it copied the file: nothing was compiled
+    deps = os.path.join(logs, 'includes.d')
+    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 30), mem=max(ctx.limits['mem'], 1024))
+    verdict, _ = sandboxed([*compiler, '-M', '-MG', '-MT', 'deps', '-MF', deps, source], cwd=kit.ROOT,
+                           logs=logs, step='includes', limits=limits, env=kit.make_environment())
+    try:
+        with open(deps) as f:
+            paths = _dependencies(f.read())
+    except OSError:
+        paths = None
+    if paths is None or abnormal_reason(verdict, limits) is not None:
+        return ['files the grader could not check (its include check did not finish)']
     return [path for path in paths
-            if not _allowed_include(os.path.join(kit.ROOT, path), kit.ROOT, ctx.lesson, submission)]
+            if not _allowed_include(os.path.join(kit.ROOT, path), kit.ROOT, ctx.lesson, copy)]
 
 
 _allowed_symbols = None
@@ -173,11 +245,14 @@ def allowed_symbols():
 
 
 def foreign_calls(ctx, submission, object_dir, logs, user, env):
-    """[symbols] the student's object needs that are neither its own nor allowed."""
+    """[symbols] the student's object needs that are neither its own nor allowed.
+    Compiled as the grading user against the stage's headers, into object_dir
+    (the job's run folder; the user's processes are gone when nm reads it)."""
     obj = os.path.join(object_dir, 'symbols-check.o')
     command = ['cc', '-std=c11', '-O2', '-c', '-Icommon', f'-Ilessons/{ctx.lesson}', submission, '-o', obj]
     limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 60), mem=max(ctx.limits['mem'], 2048))
-    verdict, _ = sandboxed(command, cwd=kit.ROOT, logs=logs, step='symbols', limits=limits, user=user, env=env)
+    verdict, _ = sandboxed(command, cwd=ctx.stage.kit, logs=logs, step='symbols', limits=limits, user=user,
+                           env=env)
     if verdict['exit'] != 0 or not os.path.isfile(obj) or os.path.islink(obj):
         return []  # the real build reports the error
     done = subprocess.run(['nm', '-u', '-P', obj], capture_output=True, text=True)
@@ -195,14 +270,15 @@ def _clean_compiler_text(text, submission_dir):
     return '\n'.join(lines)
 
 
-def copy_images(source_dir, target_dir):
-    """Plain image files only: the student's code could have left links there."""
+def copy_plain_files(source_dir, target_dir, suffixes=IMAGE_SUFFIXES):
+    """Plain files with these suffixes only (images unless told): the
+    student's code could have left links there."""
     copied = []
     if not os.path.isdir(source_dir) or os.path.islink(source_dir):
         return copied
     os.makedirs(target_dir, exist_ok=True)
     for name in sorted(os.listdir(source_dir)):
-        if not name.endswith(IMAGE_SUFFIXES) or not re.match(r'^[\w.+-]+$', name):
+        if not name.endswith(suffixes) or not re.match(r'^[\w.+-]+$', name):
             continue
         path = os.path.join(source_dir, name)
         try:
@@ -219,12 +295,10 @@ def copy_images(source_dir, target_dir):
     return copied
 
 
-def _fresh_dir(path, owner=None):
+def _fresh_dir(path):
     if os.path.lexists(path):
         shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
     os.makedirs(path)
-    if owner is not None:
-        os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
 def grade_submission(ctx, student, path, slot_user, data=None):
@@ -233,12 +307,11 @@ def grade_submission(ctx, student, path, slot_user, data=None):
     work = os.path.join(ctx.out_dir, 'work', student)
     logs = os.path.join(work, 'logs')
     submission_dir = os.path.join(work, 'submission')
-    run_dir = os.path.join(work, 'run')
+    run_dir = os.path.join(work, 'run')  # what the grader wrote, copied back from the stage
     owner = pwd.getpwnam(slot_user) if slot_user else None
     details = {'student': student, 'compiler': '', 'forbidden': [], 'plots': [], 'verdicts': {}}
-    for folder in (logs, submission_dir, os.path.join(work, 'bin')):
+    for folder in (logs, submission_dir, run_dir, os.path.join(work, 'bin')):
         _fresh_dir(folder)
-    _fresh_dir(run_dir, owner)
 
     def finish(tests, status, output):
         extra = {'student': student, 'seconds': round(time.monotonic() - started, 2),
@@ -255,14 +328,30 @@ def grade_submission(ctx, student, path, slot_user, data=None):
     with open(submission, 'wb') as f:
         f.write(data)
     os.chmod(submission, 0o644)
+    with ctx.stage.job(owner) as place:
+        try:
+            return _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish)
+        finally:
+            copy_plain_files(place.run, run_dir, RESULTS_SUFFIXES)
+            copy_plain_files(place.plots, os.path.join(run_dir, 'plots'))
 
-    scan_env = run_environment(run_dir)
-    forbidden = scan_includes(ctx, submission, logs, slot_user, scan_env)
-    if forbidden:
+
+def _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish):
+    """Steps 2 to 7 of grade_submission, with the job's stage folder."""
+    logs = os.path.join(work, 'logs')
+    submission_dir = os.path.dirname(submission)
+
+    def refuse_includes(forbidden):
         details['forbidden'] = forbidden
         reason = f'{ctx.wanted} includes {", ".join(forbidden)}; only system headers and the kit\'s headers are allowed'
         return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
-    foreign = foreign_calls(ctx, submission, run_dir, logs, slot_user, scan_env)
+
+    staged = place.put_file(os.path.join('submission', ctx.wanted), data)
+    scan_env = run_environment(place.run)
+    forbidden = scan_includes(ctx, staged, logs, slot_user, scan_env)
+    if forbidden:
+        return refuse_includes(forbidden)
+    foreign = foreign_calls(ctx, staged, place.run, logs, slot_user, scan_env)
     if foreign:
         details['forbidden'] = foreign
         reason = (f'{ctx.wanted} calls {", ".join(foreign[:5])}, which belong to neither the C library '
@@ -275,32 +364,28 @@ def grade_submission(ctx, student, path, slot_user, data=None):
     verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='compile',
                               limits=build_limits, env=kit.make_environment())
     details['verdicts']['compile'] = verdict
+    forbidden = build_includes(ctx, submission_dir, logs)
+    if forbidden:  # checked before any compiler message reaches the student
+        return refuse_includes(forbidden)
     grader = os.path.join(work, 'bin', 'grader')
     if verdict['exit'] != 0 or not os.path.exists(grader):
         details['compiler'] = _clean_compiler_text(text, submission_dir)
         why = abnormal_reason(verdict, build_limits, 'the compiler')
         reason = why[0] if why else f'{ctx.wanted} does not compile'
         return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
-
-    env = run_environment(run_dir, ctx.grading_seed)
+    place.put_grader(grader)
 
     def run_grader(step, json_name, only=None, limits=ctx.limits):
-        argv = [grader, '--json', os.path.join(run_dir, json_name), '--plots', os.path.join(run_dir, 'plots')]
-        if only:
-            argv += ['--only', only]
-        if ctx.test_timeout:
-            argv += ['--timeout', str(ctx.test_timeout)]
-        verdict, text = sandboxed(argv, cwd=run_dir, logs=logs, step=step, limits=limits,
-                                  user=slot_user, env=env)
+        verdict, text, results_path = run_staged_grader(ctx, place, logs, step, json_name, slot_user,
+                                                        only=only, limits=limits)
         details['verdicts'][step] = verdict
         details['network_isolated'] = verdict.get('network_isolated')
         why = abnormal_reason(verdict, limits)
         if why is None:
             try:
-                loaded = res.load_grader_results(os.path.join(run_dir, json_name), ctx.groups,
-                                                 ctx.bonus_groups)
+                loaded = res.load_grader_results(results_path, ctx.groups, ctx.bonus_groups)
                 for test in loaded['tests']:  # plot paths as the feedback folder has them
-                    test['output'] = test['output'].replace(os.path.join(run_dir, 'plots') + '/', 'plots/')
+                    test['output'] = test['output'].replace(place.plots + '/', 'plots/')
                 return loaded, None, text
             except res.BadResults as bad:
                 code = verdict['exit']
@@ -327,8 +412,7 @@ def grade_submission(ctx, student, path, slot_user, data=None):
                 passed = all(t['status'] == 'passed' for t in tests if not t['extra_data'].get('bonus'))
                 status = 'ok' if passed and verdict_ok(details['verdicts']['grade-again']) else 'failed'
                 output = loaded['output']
-    details['plots'] = copy_images(os.path.join(run_dir, 'plots'),
-                                   os.path.join(ctx.out_dir, 'students', student, 'plots'))
+    details['plots'] = copy_plain_files(place.plots, os.path.join(ctx.out_dir, 'students', details['student'], 'plots'))
     return finish(tests, status, output)
 
 

@@ -10,6 +10,8 @@ command that builds a grader for a submission (the lesson's contract).
 import hashlib
 import os
 import re
+import shlex
+import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -76,6 +78,28 @@ def make_grader_command(lesson, submission_dir, grader_out, edition='instructor'
     return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader', f'LESSON={lesson}',
             f'SUBMISSION={os.path.relpath(submission_dir, ROOT)}',
             f'GRADER_OUT={os.path.abspath(grader_out)}', f'EDITION={edition}']
+
+
+# Asks make, without building anything, how `make grader` compiles a
+# submission's student file (mk/lesson.mk's rule for $(SUB_OUT)/schedulers.o).
+STUDENT_COMPILE_PROBE = ('kit-print-student-compile: ; $(info $(CC) $(STUDENT_CFLAGS) -I$(LESSON_DIR))'
+                         '$(info $(SUB_OUT)/src/$(STUDENT_FILES))@:')
+
+
+def student_compile(lesson, submission_dir):
+    """(compiler argv, source) of the grader build's own compile of the
+    student file: the same flags, and the copy it compiles (relative to the
+    kit), so that preprocessing it again finds exactly the files the build
+    read. Raises RuntimeError when make does not say (a renamed variable
+    must not turn the include check off)."""
+    done = subprocess.run(['make', '--no-print-directory', '-s', '-C', ROOT, f'LESSON={lesson}',
+                           f'SUBMISSION={os.path.relpath(submission_dir, ROOT)}', 'EDITION=instructor',
+                           '--eval', STUDENT_COMPILE_PROBE, 'kit-print-student-compile'],
+                          env=make_environment(), capture_output=True, text=True)
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 2 or not lines[1].endswith('/src/' + student_file(lesson)):
+        raise RuntimeError(f'make does not say how it compiles a submission: {(done.stdout + done.stderr)[-500:]}')
+    return shlex.split(lines[0]), lines[1]
 
 
 def make_environment():

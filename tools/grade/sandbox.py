@@ -27,6 +27,9 @@ How the limits hold even when the command misbehaves:
     groups), so the process limit counts; each parallel job gets its own
     user, so one student's fork bomb cannot use up another student's
     processes. As a last sweep every process of that user is killed.
+    That user must be able to reach the command and --cwd: the batch runs
+    it from a stage outside the kit (stage.py), since the kit may sit
+    where only root may go (CI clones it under /root, mode 700).
   * As root the command also gets an empty network namespace when the
     kernel allows it (it does on CI; a Gradescope container may not).
   * stdout and stderr go through one pipe that this process reads with a
