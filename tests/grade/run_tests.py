@@ -504,6 +504,8 @@ def test_gradescope(t, lesson, work):
         t.check(f'gradescope {label}: score as expected', data is not None and expectation(data),
                 json.dumps({k: data.get(k) for k in ('score', 'max_score', 'extra_data')}) if data else '')
         print(f'test-grade: gradescope run_autograder ({label}): {seconds:.1f} s', flush=True)
+    t.check('gradescope: the kit (reference, GRADING_SEED) is out of the grading users\' reach',
+            stat.S_IMODE(os.stat(os.path.join(root, 'source')).st_mode) & 0o077 == 0)
 
 
 def main():
