@@ -338,6 +338,15 @@ def test_sandbox(t, work):
     t.check('sandbox: the process limit holds (as an unprivileged user when root)', 0 <= forked < 20,
             f'forked {forked}')
     t.check('sandbox: the children of a fork bomb are killed', not survivors(), str(survivors()))
+    if not user:  # as a normal user the kernel counts the user's other processes too: 30 of them here
+        others = [subprocess.Popen(['sleep', '60']) for _ in range(30)]
+        verdict, out = sandbox('bomb', '--wall', '10', '--nproc', '20')
+        for other in others:
+            other.kill()
+            other.wait()
+        forked = int(re.search(rb'forked (\d+)', out).group(1)) if re.search(rb'forked (\d+)', out) else -1
+        t.check('sandbox: not as root, the process limit counts from what the user already runs',
+                10 <= forked < 20, f'forked {forked}')
     verdict, out = sandbox('flood', '--wall', '10', '--out-cap', '100000')
     t.check('sandbox: output is capped and the flood stopped', verdict['output_limit'] and len(out) == 100000
             and verdict['signal'] == 9, str(verdict))

@@ -13,7 +13,8 @@ Limits, each applied to every process of the command (children inherit them):
     --wall S     wall-clock seconds for the whole command tree
     --mem MIB    address space per process (RLIMIT_AS)
     --fsize MIB  largest file the command may write (RLIMIT_FSIZE)
-    --nproc N    processes of the user that runs it (RLIMIT_NPROC)
+    --nproc N    processes of the user that runs it (RLIMIT_NPROC); without
+                 --user, N more than that user runs already (see below)
     --out-cap B  bytes of stdout+stderr kept; one byte more ends the run
 
 How the limits hold even when the command misbehaves:
@@ -27,6 +28,11 @@ How the limits hold even when the command misbehaves:
     groups), so the process limit counts; each parallel job gets its own
     user, so one student's fork bomb cannot use up another student's
     processes. As a last sweep every process of that user is killed.
+    Without --user (an instructor grading as a normal user) the kernel
+    counts every process and thread of that user, their desktop session
+    included, which alone can pass N: the limit is then N more than the
+    user runs when the command starts. Jobs run side by side as one user
+    share that room.
     That user must be able to reach the command and --cwd: the batch runs
     it from a stage outside the kit (stage.py), since the kit may sit
     where only root may go (CI clones it under /root, mode 700).
@@ -83,6 +89,22 @@ def _descendants(root_pid):
             found.append(child)
             todo.append(child)
     return found
+
+
+def _tasks_of_uid(uid):
+    """Processes and threads whose real uid is uid: what RLIMIT_NPROC counts."""
+    count = 0
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/status') as f:
+                fields = dict(line.split(':', 1) for line in f if ':' in line)
+            if int(fields['Uid'].split()[0]) == uid:
+                count += int(fields['Threads'])
+        except (OSError, KeyError, ValueError):
+            pass  # gone meanwhile
+    return count
 
 
 def _processes_of_uid(uid):
@@ -183,6 +205,8 @@ def run(argv, args):
     uid = user.pw_uid if user else None
     if uid is not None:
         kill_tree(uid)  # leftovers of an earlier job of this slot, if any
+    elif args.nproc and os.geteuid() != 0:
+        args.nproc += _tasks_of_uid(os.getuid())
 
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
