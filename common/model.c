@@ -14,6 +14,7 @@
 #endif
 
 #include "alloc.h"
+#include "fma_clones.h"
 #include "loss.h"
 
 #include <math.h>
@@ -157,23 +158,28 @@ void mlp_forward(Mlp *mlp, float *out, const float *x, int n)
     mlp_reserve(mlp, n);
     const size_t count = (size_t)n * (size_t)mlp->hidden.out;
     linear_forward(&mlp->hidden, mlp->pre, x, n);
-    for (size_t i = 0; i < count; i++) {
-        mlp->act[i] = torch_tanhf(mlp->pre[i]);
-    }
+    torch_tanhf_array(mlp->act, mlp->pre, count);
     linear_forward(&mlp->output, out, mlp->act, n);
+}
+
+/* In the forward pass this was act = tanh(pre); tanh' = 1 - tanh^2, and
+ * torch's tanh_backward computes it from the saved output. Its AVX2 kernel
+ * was compiled with FMA contraction: 1 - act*act is one fused operation
+ * there, fmaf(-act, act, 1). Turns dact (d loss / d act) into d loss / d pre
+ * in place; cloned for hardware FMA (fma_clones.h). */
+KIT_FMA_CLONES
+static void tanh_backward(float *dact, const float *act, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        dact[i] = dact[i] * fmaf(-act[i], act[i], 1.0f);
+    }
 }
 
 void mlp_backward(Mlp *mlp, const float *dout, const float *x, int n)
 {
     const size_t count = (size_t)n * (size_t)mlp->hidden.out;
     linear_backward(&mlp->output, mlp->dact, dout, mlp->act, n);
-    /* In the forward pass this was act = tanh(pre); tanh' = 1 - tanh^2, and
-     * torch's tanh_backward computes it from the saved output. Its AVX2
-     * kernel was compiled with FMA contraction: 1 - act*act is one fused
-     * operation there, fmaf(-act, act, 1). dact becomes dpre in place. */
-    for (size_t i = 0; i < count; i++) {
-        mlp->dact[i] = mlp->dact[i] * fmaf(-mlp->act[i], mlp->act[i], 1.0f);
-    }
+    tanh_backward(mlp->dact, mlp->act, count); /* dact becomes dpre in place */
     linear_backward(&mlp->hidden, NULL, mlp->dact, x, n);
 }
 

@@ -13,6 +13,8 @@
  */
 #include "rng.h"
 
+#include "fma_clones.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -247,7 +249,10 @@ static void cephes_sincosf(float theta, float *sin_out, float *cos_out)
 }
 
 /* normal_fill_16_AVX2: Box-Muller in place on 16 uniforms. The first half
- * gives the radius, the second half the angle; cos goes to the first half. */
+ * gives the radius, the second half the angle; cos goes to the first half.
+ * Cloned for hardware FMA (fma_clones.h): the two Cephes functions above
+ * are inlined into it: 21 fmaf() for each pair of values. */
+KIT_FMA_CLONES
 static void normal_fill_16(float *data, float mean, float std)
 {
     const float two_pi = (float)(2.0 * 3.14159265358979323846);

@@ -16,6 +16,8 @@
 #error "this file needs FLT_EVAL_METHOD == 0: float arithmetic must round to float"
 #endif
 
+#include "fma_clones.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,16 @@ static void update_velocity(SgdParam *p, float momentum, int first_step)
     }
 }
 
+/* param.add_(direction, alpha=alpha): one fused multiply-add per value,
+ * cloned for hardware FMA (fma_clones.h). */
+KIT_FMA_CLONES
+static void add_scaled(float *param, float alpha, const float *direction, int n)
+{
+    for (int i = 0; i < n; i++) {
+        param[i] = fmaf(alpha, direction[i], param[i]);
+    }
+}
+
 void sgd_step(Sgd *opt, double lr)
 {
     const float alpha = (float)(-lr);
@@ -66,9 +78,7 @@ void sgd_step(Sgd *opt, double lr)
             update_velocity(p, (float)opt->momentum, opt->steps == 0);
             direction = p->velocity;
         }
-        for (int i = 0; i < p->n; i++) {
-            p->param[i] = fmaf(alpha, direction[i], p->param[i]);
-        }
+        add_scaled(p->param, alpha, direction, p->n);
     }
     opt->steps++;
 }

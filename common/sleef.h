@@ -23,6 +23,8 @@
 #ifndef KIT_SLEEF_H
 #define KIT_SLEEF_H
 
+#include <stddef.h>
+
 /* torch.sin(x) for float32 (SLEEF's xsinf_u1): the argument reduced by the
  * nearest multiple of pi, then an odd polynomial, both in double-float.
  * Exact for |x| < 125; beyond that SLEEF switches to Payne-Hanek reduction,
@@ -34,5 +36,10 @@ float torch_sinf(float x);
  * e^-|x|) in double-float, with the sign of x; 1 (signed) for |x| > 8.664339742,
  * where tanh rounds to 1 in float; NaN stays NaN. Exact for every float. */
 float torch_tanhf(float x);
+
+/* torch.tanh on a contiguous float32 tensor: out[i] = torch_tanhf(x[i]) for
+ * i < n, the same bits, with one call for the whole array (the MLP's hidden
+ * layer). out may be x. */
+void torch_tanhf_array(float *out, const float *x, size_t n);
 
 #endif
