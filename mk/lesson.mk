@@ -50,9 +50,12 @@ REFERENCE_LESSON := $(REFERENCE_OUT)/lesson
 # reference (the book and the fidelity tests use build/opt/3.2/solutions_3.2/lesson).
 # ---------------------------------------------------------------------------
 LESSON_MAIN_OBJ := $(LESSON_OUT)/obj/main.o
+# The lesson's pristine sources (LESSON_KIT_SOURCES) that the lesson program
+# and the graders share, e.g. building a scheduler by name.
+LESSON_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_KIT_SOURCES))
 STUDENT_SYMBOLS := $(LESSON_TESTS)/student-symbols.txt
 
-$(LESSON_MAIN_OBJ): $(LESSON_DIR)/main.c
+$(LESSON_OUT)/obj/%.o: $(LESSON_DIR)/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(KIT_CFLAGS) -MMD -MP -I$(LESSON_DIR) -c $< -o $@
@@ -70,7 +73,7 @@ $(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched
 	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -c $$< -o $$@.raw
 	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS) $$(SANITIZE)
 
-$(2)/lesson: $$(LESSON_MAIN_OBJ) $(2)/schedulers.o $$(KIT_LIB)
+$(2)/lesson: $$(LESSON_MAIN_OBJ) $$(LESSON_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)
 	$$(call say,LD,$$@)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
@@ -110,11 +113,11 @@ $(REFERENCE_OBJ): $(REFERENCE_DIR)/schedulers.c $(LESSON_DIR)/schedulers.h $(STU
 	$(Q)objcopy $(foreach s,$(shell cat $(STUDENT_SYMBOLS)),--redefine-sym $(s)=ref_$(s)) $@.raw $@
 
 .PHONY: grader grader-prereqs check run watch
-grader-prereqs: $(GRADER_OBJS) $(GRADER_REF) $(KIT_LIB) $(LESSON_MAIN_OBJ)
+grader-prereqs: $(GRADER_OBJS) $(LESSON_KIT_OBJS) $(GRADER_REF) $(KIT_LIB) $(LESSON_MAIN_OBJ)
 
 grader: $(GRADER_BIN)
 
-$(GRADER_BIN): $(GRADER_OBJS) $(GRADER_REF) $(SUB_OUT)/schedulers.o $(KIT_LIB)
+$(GRADER_BIN): $(GRADER_OBJS) $(LESSON_KIT_OBJS) $(GRADER_REF) $(SUB_OUT)/schedulers.o $(KIT_LIB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
@@ -163,4 +166,4 @@ bench-lesson:
 	$(Q)scripts/deps.sh check
 	$(Q)$(LESSON_TESTS)/bench-lesson.sh "$(MAKE)" $(BUILD) $(LESSON)
 
--include $(LESSON_MAIN_OBJ:.o=.d) $(GRADER_OBJS:.o=.d)
+-include $(LESSON_MAIN_OBJ:.o=.d) $(LESSON_KIT_OBJS:.o=.d) $(GRADER_OBJS:.o=.d)

@@ -7,8 +7,11 @@ LESSON_TITLE := Learning rate scheduling
 STUDENT_FILES := schedulers.c
 
 # Pristine lesson files, always taken from lessons/3.2 (never from SUBMISSION).
-LESSON_HEADERS := schedulers.h
+LESSON_HEADERS := schedulers.h schedule_factory.h
 LESSON_PROGRAM := main.c
+
+# Pristine kit sources linked into both the lesson program and the graders.
+LESSON_KIT_SOURCES := schedule_factory.c
 
 # What the graders grade: required schedulers, then the extra-credit bonus.
 LESSON_REQUIRED := constant step exponential plateau

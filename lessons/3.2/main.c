@@ -22,22 +22,16 @@
 
 #include "curve.h"
 #include "demo.h"
-#include "schedulers.h"
+#include "schedule_factory.h"
 #include "train.h"
 
 /* ------------------------------------------------------------------------
  * Options
  * ------------------------------------------------------------------------ */
 
-typedef enum { SCHED_CONSTANT, SCHED_STEP, SCHED_EXPONENTIAL, SCHED_PLATEAU, SCHED_WARMUP_COSINE,
-               SCHED_COUNT } ScheduleKind;
-
-static const char *const SCHEDULE_NAMES[SCHED_COUNT] = {
-    "constant", "step", "exponential", "plateau", "warmup_cosine"};
-
 typedef struct {
     bool have_schedule;
-    ScheduleKind schedule;
+    SchedKind schedule;
     double lr;
     int epochs, seed, samples;
     int step_size;
@@ -271,7 +265,7 @@ static Options parse_options(int argc, char **argv)
         switch (c) {
         case OPT_SCHEDULE:
             o.have_schedule = true;
-            o.schedule = (ScheduleKind)parse_choice("--schedule", optarg, SCHEDULE_NAMES, SCHED_COUNT);
+            o.schedule = (SchedKind)parse_choice("--schedule", optarg, SCHED_NAMES, SCHED_KINDS);
             break;
         case OPT_LR: o.lr = parse_double("--lr", optarg); break;
         case OPT_EPOCHS: o.epochs = parse_int("--epochs", optarg); break;
@@ -326,36 +320,15 @@ static Options parse_options(int argc, char **argv)
  * Schedulers
  * ------------------------------------------------------------------------ */
 
-/* Room for any of the schedulers; the one in use is reached via ->base. */
-typedef union {
-    ConstantScheduler constant;
-    StepScheduler step;
-    ExponentialScheduler exponential;
-    PlateauScheduler plateau;
-    WarmupCosineScheduler warmup_cosine;
-} AnyScheduler;
-
-static Scheduler *make_scheduler(AnyScheduler *any, ScheduleKind kind, const Options *o)
+/* The settings of the scheduler of that kind the options describe (gamma
+ * and total have defaults that depend on the schedule). */
+static SchedSettings sched_settings(SchedKind kind, const Options *o)
 {
-    switch (kind) {
-    case SCHED_CONSTANT:
-        constant_init(&any->constant, o->lr);
-        return &any->constant.base;
-    case SCHED_STEP:
-        step_decay_init(&any->step, o->lr, o->step_size, o->have_gamma ? o->gamma : 0.1);
-        return &any->step.base;
-    case SCHED_EXPONENTIAL:
-        exponential_init(&any->exponential, o->lr, o->have_gamma ? o->gamma : 0.95);
-        return &any->exponential.base;
-    case SCHED_PLATEAU:
-        plateau_init(&any->plateau, o->lr, &o->plateau);
-        return &any->plateau.base;
-    case SCHED_WARMUP_COSINE:
-    default:
-        warmup_cosine_init(&any->warmup_cosine, o->lr, o->warmup,
-                           o->total ? o->total : o->epochs, o->plateau.min_lr);
-        return &any->warmup_cosine.base;
-    }
+    double default_gamma = kind == SCHED_EXPONENTIAL ? 0.95 : 0.1;
+    return (SchedSettings){.kind = kind, .lr = o->lr, .step_size = o->step_size,
+                           .gamma = o->have_gamma ? o->gamma : default_gamma,
+                           .plateau = o->plateau, .warmup = o->warmup,
+                           .total = o->total ? o->total : o->epochs};
 }
 
 /* ------------------------------------------------------------------------
@@ -373,13 +346,14 @@ static DemoSettings demo_settings(const Options *o)
 
 /* Trains a fresh model (same seed: same data, same initial weights) with the
  * given schedule; fills curve. */
-static void run_training(ScheduleKind kind, const Options *o, Curve *curve)
+static void run_training(SchedKind kind, const Options *o, Curve *curve)
 {
     const DemoSettings settings = demo_settings(o);
     DemoRun run;
     demo_run_init(&run, &settings);
-    AnyScheduler any;
-    Scheduler *sched = make_scheduler(&any, kind, o);
+    const SchedSettings sched_opts = sched_settings(kind, o);
+    SchedStorage storage;
+    Scheduler *sched = sched_build(&storage, &sched_opts);
     // [listing demo-loop]
     int status = train(&run.model, &run.train_set, &run.val_set, sched, &settings.train, &run.g, curve);
     // [/listing]
@@ -412,8 +386,9 @@ static void replay(const Options *o)
     FILE *f = fopen(o->metrics_file, "r");
     if (!f)
         die("cannot open metrics file '%s': %s", o->metrics_file, strerror(errno));
-    AnyScheduler any;
-    Scheduler *sched = make_scheduler(&any, o->schedule, o);
+    const SchedSettings sched_opts = sched_settings(o->schedule, o);
+    SchedStorage storage;
+    Scheduler *sched = sched_build(&storage, &sched_opts);
     char line[256];
     int line_no = 0, epoch = 0;
     printf("epoch,metric,lr\n");
@@ -453,7 +428,7 @@ static void write_long_csv(const Curve *curves, int count)
     printf("schedule,epoch,lr,loss%s\n", curves[0].has_val ? ",val_loss" : "");
     for (int k = 0; k < count; k++) {
         for (int e = 0; e < curves[k].n; e++) {
-            printf("%s,", SCHEDULE_NAMES[k]);
+            printf("%s,", SCHED_NAMES[k]);
             curve_write_row(stdout, &curves[k], e);
         }
     }
@@ -468,7 +443,7 @@ static void print_comparison(const Options *o, const Curve *curves, int count)
            o->momentum > 0 ? " with momentum" : "", o->lr, o->epochs);
     printf("%5s", "epoch");
     for (int k = 0; k < count; k++)
-        printf("  %-24s", SCHEDULE_NAMES[k]);
+        printf("  %-24s", SCHED_NAMES[k]);
     printf("\n%5s", "");
     for (int k = 0; k < count; k++)
         printf("  %-11s %-12s", "lr", "loss");
@@ -484,22 +459,22 @@ static void print_comparison(const Options *o, const Curve *curves, int count)
     int last = o->epochs - 1;
     printf("\n%-18s", "final loss");
     for (int k = 0; k < count; k++)
-        printf("  %-14s %-9.6g", SCHEDULE_NAMES[k], curves[k].loss[last]);
+        printf("  %-14s %-9.6g", SCHED_NAMES[k], curves[k].loss[last]);
     if (curves[0].has_val) {
         printf("\n%-18s", "final val loss");
         for (int k = 0; k < count; k++)
-            printf("  %-14s %-9.6g", SCHEDULE_NAMES[k], curves[k].val_loss[last]);
+            printf("  %-14s %-9.6g", SCHED_NAMES[k], curves[k].val_loss[last]);
     }
     printf("\n%-18s", "lr in last epoch");
     for (int k = 0; k < count; k++)
-        printf("  %-14s %-9.4g", SCHEDULE_NAMES[k], curves[k].lr[last]);
+        printf("  %-14s %-9.4g", SCHED_NAMES[k], curves[k].lr[last]);
     int best = 0;
     for (int k = 1; k < count; k++)
         if (curves[k].loss[last] < curves[best].loss[last])
             best = k;
     printf("\n\nLowest final loss: %s. Settings: step size %d, gamma %g (step) and %g "
            "(exponential); plateau patience %d, factor %g, threshold %g %s.\n",
-           SCHEDULE_NAMES[best], o->step_size, o->have_gamma ? o->gamma : 0.1,
+           SCHED_NAMES[best], o->step_size, o->have_gamma ? o->gamma : 0.1,
            o->have_gamma ? o->gamma : 0.95, o->plateau.patience, o->plateau.factor,
            o->plateau.threshold, THRESHOLD_MODE_NAMES[o->plateau.threshold_mode]);
 }
@@ -536,7 +511,7 @@ int main(int argc, char **argv)
     enum { COMPARED = 4 };
     Curve curves[COMPARED];
     for (int k = 0; k < COMPARED; k++)
-        run_training((ScheduleKind)k, &o, &curves[k]);
+        run_training((SchedKind)k, &o, &curves[k]);
     if (o.csv)
         write_long_csv(curves, COMPARED);
     else

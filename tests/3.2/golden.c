@@ -5,17 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const SCHED_NAMES[SCHED_KINDS] = {"constant", "step", "exponential", "plateau",
-                                              "warmup_cosine"};
-
-SchedKind sched_kind_from_name(const char *name)
-{
-    for (int k = 0; k < SCHED_KINDS; k++)
-        if (strcmp(name, SCHED_NAMES[k]) == 0)
-            return (SchedKind)k;
-    return SCHED_KINDS;
-}
-
 /* ------------------------------------------------------------------------
  * A minimal CSV reader: the golden files are written by Python's csv module
  * with no quoted fields (no field contains a comma).
@@ -303,28 +292,6 @@ void golden_free(Golden *g)
     free(g->cases);
     free(g->mistakes);
     memset(g, 0, sizeof *g);
-}
-
-Scheduler *sched_build(SchedStorage *st, const SchedSettings *s)
-{
-    switch (s->kind) {
-    case SCHED_CONSTANT:
-        constant_init(&st->constant, s->lr);
-        return &st->constant.base;
-    case SCHED_STEP:
-        step_decay_init(&st->step, s->lr, s->step_size, s->gamma);
-        return &st->step.base;
-    case SCHED_EXPONENTIAL:
-        exponential_init(&st->exponential, s->lr, s->gamma);
-        return &st->exponential.base;
-    case SCHED_PLATEAU:
-        plateau_init(&st->plateau, s->lr, &s->plateau);
-        return &st->plateau.base;
-    case SCHED_WARMUP_COSINE:
-    default:
-        warmup_cosine_init(&st->warmup_cosine, s->lr, s->warmup, s->total, s->plateau.min_lr);
-        return &st->warmup_cosine.base;
-    }
 }
 
 void sched_describe(const SchedSettings *s, char *buf, size_t size)

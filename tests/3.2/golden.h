@@ -14,26 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "schedulers.h"
 #include "demo.h"
+#include "schedule_factory.h"
 #include "train.h"
-
-typedef enum { SCHED_CONSTANT, SCHED_STEP, SCHED_EXPONENTIAL, SCHED_PLATEAU,
-               SCHED_WARMUP_COSINE, SCHED_KINDS } SchedKind;
-
-extern const char *const SCHED_NAMES[SCHED_KINDS];
-/* SCHED_KINDS when the name is unknown. */
-SchedKind sched_kind_from_name(const char *name);
-
-/* A scheduler's settings: everything needed to build one. */
-typedef struct {
-    SchedKind kind;
-    double lr;
-    int step_size;
-    double gamma;
-    PlateauOptions plateau;
-    int warmup, total;
-} SchedSettings;
 
 typedef struct {
     char id[64];
@@ -66,17 +49,6 @@ typedef struct {
  * with a one-line reason in err. */
 int golden_load(Golden *g, const char *dir, char *err, size_t err_size);
 void golden_free(Golden *g);
-
-/* Builds a scheduler from settings into storage (any of the five structs). */
-typedef union {
-    ConstantScheduler constant;
-    StepScheduler step;
-    ExponentialScheduler exponential;
-    PlateauScheduler plateau;
-    WarmupCosineScheduler warmup_cosine;
-} SchedStorage;
-
-Scheduler *sched_build(SchedStorage *storage, const SchedSettings *s);
 
 /* "lr 0.1, step size 50, gamma 0.1": the settings a student can act on. */
 void sched_describe(const SchedSettings *s, char *buf, size_t size);

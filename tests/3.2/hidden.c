@@ -17,26 +17,9 @@ void ref_plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 void ref_warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
                             double min_lr);
 
-static Scheduler *ref_build(SchedStorage *st, const SchedSettings *s)
-{
-    switch (s->kind) {
-    case SCHED_CONSTANT:
-        ref_constant_init(&st->constant, s->lr);
-        return &st->constant.base;
-    case SCHED_STEP:
-        ref_step_decay_init(&st->step, s->lr, s->step_size, s->gamma);
-        return &st->step.base;
-    case SCHED_EXPONENTIAL:
-        ref_exponential_init(&st->exponential, s->lr, s->gamma);
-        return &st->exponential.base;
-    case SCHED_PLATEAU:
-        ref_plateau_init(&st->plateau, s->lr, &s->plateau);
-        return &st->plateau.base;
-    default:
-        ref_warmup_cosine_init(&st->warmup_cosine, s->lr, s->warmup, s->total, s->plateau.min_lr);
-        return &st->warmup_cosine.base;
-    }
-}
+static const SchedInits REF_INITS = {ref_constant_init, ref_step_decay_init,
+                                     ref_exponential_init, ref_plateau_init,
+                                     ref_warmup_cosine_init};
 
 /* ------------------------------------------------------------------------
  * Drawing settings from the grading seed (the kit's mt19937)
@@ -152,7 +135,7 @@ int run_hidden_test(const GradedTest *t, uint64_t grading_seed, char *msg, size_
         int n;
         draw_settings(&g, t->sched, &s, metric, &n);
         SchedStorage ref_storage, student_storage;
-        rates(ref_build(&ref_storage, &s), metric, n, expected);
+        rates(sched_build_with(&REF_INITS, &ref_storage, &s), metric, n, expected);
         rates(sched_build(&student_storage, &s), metric, n, got);
         Tolerance tol = lr_tolerance(&s);
         for (int e = 0; e < n; e++) {
