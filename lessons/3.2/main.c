@@ -420,6 +420,20 @@ static void replay(const Options *o)
  * Output
  * ------------------------------------------------------------------------ */
 
+/* A number for the human-readable tables: %.*g with the given significant
+ * digits, but NaN always as "nan": a diverged run's NaN has its sign bit
+ * set and glibc prints it "-nan" (the CSV writer, format_csv_number, does the
+ * same for the same reason). Infinities print as "inf" and "-inf". */
+enum { TABLE_NUMBER_SIZE = 32 };
+
+static const char *table_number(char *buf, int digits, double v)
+{
+    if (isnan(v))
+        return "nan";
+    snprintf(buf, TABLE_NUMBER_SIZE, "%.*g", digits, v);
+    return buf;
+}
+
 /* Each row is the schedule's name, then the row as --csv writes it (the
  * core's CSV writer: the val_loss column when the curve has one, NaN as "nan").
  * Every run has the same settings, so the first curve decides the header. */
@@ -436,6 +450,7 @@ static void write_long_csv(const Curve *curves, int count)
 
 static void print_comparison(const Options *o, const Curve *curves, int count)
 {
+    char lr_text[TABLE_NUMBER_SIZE], loss_text[TABLE_NUMBER_SIZE];
     printf("Learning-rate schedules: %s data (%d samples, seed %d), %s model, %s SGD%s,\n"
            "lr %g, %d epochs. Each schedule starts from the same data and weights.\n\n",
            o->sine_data ? "y = sin(3x) + noise" : "y = 2x + 1 + noise", o->samples, o->seed,
@@ -453,24 +468,26 @@ static void print_comparison(const Options *o, const Curve *curves, int count)
             continue;
         printf("%5d", e);
         for (int k = 0; k < count; k++)
-            printf("  %-11.4g %-12.6g", curves[k].lr[e], curves[k].loss[e]);
+            printf("  %-11s %-12s", table_number(lr_text, 4, curves[k].lr[e]),
+                   table_number(loss_text, 6, curves[k].loss[e]));
         putchar('\n');
     }
     int last = o->epochs - 1;
     printf("\n%-18s", "final loss");
     for (int k = 0; k < count; k++)
-        printf("  %-14s %-9.6g", SCHED_NAMES[k], curves[k].loss[last]);
+        printf("  %-14s %-9s", SCHED_NAMES[k], table_number(loss_text, 6, curves[k].loss[last]));
     if (curves[0].has_val) {
         printf("\n%-18s", "final val loss");
         for (int k = 0; k < count; k++)
-            printf("  %-14s %-9.6g", SCHED_NAMES[k], curves[k].val_loss[last]);
+            printf("  %-14s %-9s", SCHED_NAMES[k],
+                   table_number(loss_text, 6, curves[k].val_loss[last]));
     }
     printf("\n%-18s", "lr in last epoch");
     for (int k = 0; k < count; k++)
-        printf("  %-14s %-9.4g", SCHED_NAMES[k], curves[k].lr[last]);
-    int best = 0;
+        printf("  %-14s %-9s", SCHED_NAMES[k], table_number(lr_text, 4, curves[k].lr[last]));
+    int best = 0;   /* a diverged run (NaN loss) is never the lowest */
     for (int k = 1; k < count; k++)
-        if (curves[k].loss[last] < curves[best].loss[last])
+        if (curves[k].loss[last] < curves[best].loss[last] || isnan(curves[best].loss[last]))
             best = k;
     printf("\n\nLowest final loss: %s. Settings: step size %d, gamma %g (step) and %g "
            "(exponential); plateau patience %d, factor %g, threshold %g %s.\n",
@@ -496,11 +513,13 @@ int main(int argc, char **argv)
         if (o.csv) {
             curve_write_csv(stdout, &curve);
         } else {
+            char lr_text[TABLE_NUMBER_SIZE], loss_text[TABLE_NUMBER_SIZE];
             printf("%-6s %-12s %-12s%s\n", "epoch", "lr", "loss", curve.has_val ? " val_loss" : "");
             for (int e = 0; e < curve.n; e++) {
-                printf("%-6d %-12.6g %-12.6g", e, curve.lr[e], curve.loss[e]);
+                printf("%-6d %-12s %-12s", e, table_number(lr_text, 6, curve.lr[e]),
+                       table_number(loss_text, 6, curve.loss[e]));
                 if (curve.has_val)
-                    printf(" %.6g", curve.val_loss[e]);
+                    printf(" %s", table_number(loss_text, 6, curve.val_loss[e]));
                 putchar('\n');
             }
         }

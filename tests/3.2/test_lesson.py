@@ -298,6 +298,12 @@ def test_lesson_program(kit, lesson):
     ok = all(re.search(r",nan(,|$)", out, re.M) and "-nan" not in out for out in outputs)
     record(ok, "diverged runs and NaN metrics: CSV writes nan, never -nan",
            "; ".join(out[-200:] for out in outputs))
+    # The human-readable tables print the same NaN the same way.
+    tables = [run([lesson, "--lr", "5"]).stdout,
+              run([lesson, "--schedule", "step", "--lr", "50", "--val-every", "4"]).stdout]
+    ok = all(re.search(r"\snan\s", out) and "-nan" not in out for out in tables)
+    record(ok, "diverged runs: the comparison and one-run tables print nan, never -nan",
+           "; ".join(out[-300:] for out in tables))
     r = run([lesson, "--help"])
     record(r.returncode == 0 and "--schedule" in r.stdout and "--metrics" in r.stdout, "--help lists the flags")
     for path in [f"lessons/{kit.lesson}/main.c", f"solutions/{kit.lesson}/schedulers.c"]:
