@@ -292,8 +292,11 @@ static void describe_failure(Text *t, const GoldenCase *c, const Run *r, int sta
  * has a matching sequence for it and each passing case has none. One
  * ambiguous case (three mistakes that all "never reduce") is thus resolved
  * by the others. Only failing cases with known sequences are evidence: a
- * test whose failures have none (the training curves) leaves the naming to
- * classify(), which looks at the numbers themselves.
+ * test whose failures have none (an ungraded curve, a hidden check) leaves
+ * the naming to classify(), which looks at the numbers themselves. The
+ * graded training curves have known sequences too: tools/golden/lesson.py
+ * trains with each plateau mistake in torch, since its rates depend on the
+ * losses they produce.
  * ------------------------------------------------------------------------ */
 
 enum { MAX_HINT_IDS = 64 };
@@ -326,7 +329,7 @@ static void candidates_update(Candidates *k, const Golden *g, int ci, const Run 
     for (int i = 0; i < g->nmistakes; i++)
         any_row = any_row || g->mistakes[i].case_index == ci;
     if (!any_row)
-        return;   /* a case without known mistakes (a training curve) says nothing */
+        return;   /* a case without known mistakes says nothing */
     k->evidence += failed;
     Tolerance t = lr_tolerance(&g->cases[ci].sched);
     for (int j = 0; j < k->count; j++) {

@@ -6,7 +6,8 @@ Run by `make test-lesson` (mk/lesson.mk), from the repository root:
   - the untouched stubs compile without warnings, run, and fail every scheduler;
   - the stubs equal the reference outside the BEGIN/END SOLUTION regions;
   - every mutant (tests/3.2/mutants/*, one real mistake each) fails its own
-    scheduler only, with the hint its header names;
+    scheduler only, with the hint its header names; a failed training curve
+    names a mistake that its lr tests name (not just [differs]);
   - every correct variant (tests/3.2/variants/*) passes everything;
   - every crash fixture (tests/3.2/fixtures/*) fails its scheduler with the
     message its header names, and the other schedulers still pass;
@@ -158,9 +159,20 @@ def check_mutant(kit, path):
     for t in failed:   # a second matching mistake is named in the output as "or [id]"
         hints.update(SECOND_HINT.findall(t["output"]))
     required = sched != "warmup_cosine"
-    ok = failed and scheds == {sched} and hint in hints and (status == 1 if required else status == 0)
-    detail = f"status {status}, failed schedulers {sorted(scheds)}, hints {sorted(hints)}"
-    return ok, f"mutant {name}: fails {sched} only, hint [{hint}]", detail
+    # A failed training curve names a mistake its lr tests name (the golden
+    # data has the mistakes' rates on the graded curves), never just [differs].
+    def named(test):
+        return {test["extra_data"]["hint"], *SECOND_HINT.findall(test["output"])}
+    curves = [t for t in failed if t["extra_data"]["id"].endswith("/curve")]
+    lr_hints = set().union(*(named(t) for t in failed if t not in curves))
+    curves_ok = all(t["extra_data"]["hint"] != "differs" and named(t) & lr_hints for t in curves)
+    ok = failed and scheds == {sched} and hint in hints and curves_ok and \
+        (status == 1 if required else status == 0)
+    detail = f"status {status}, failed schedulers {sorted(scheds)}, hints {sorted(hints)}; " \
+             f"curve hints {[sorted(named(t)) for t in curves]}, lr-test hints {sorted(lr_hints)}"
+    what = f"mutant {name}: fails {sched} only, hint [{hint}]" + \
+        (", its curve failure names a mistake of its lr tests" if curves else "")
+    return ok, what, detail
 
 
 def check_variant(kit, path):

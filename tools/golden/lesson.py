@@ -20,11 +20,13 @@ Files:
   replay/ID.csv     kind replay: epoch,metric,lr (lesson --metrics FILE); for
                     schedules that ignore the metric the metric column is 0
   mistakes.csv      case,hint,lr: the lr sequence (space separated) that a
-                    known mistake produces on that case. The graders match a
-                    wrong submission against these to name its mistake. They
-                    are made by the buggy Python models below (never by torch:
-                    torch has no bugs to order), and only kept when they
-                    differ from torch's sequence.
+                    known mistake produces on that case (every replay case and
+                    every graded curve). The graders match a wrong submission
+                    against these to name its mistake. They are made by the
+                    buggy Python models below (torch has no bugs to order); on
+                    a plateau curve the buggy model sets the rate of a real
+                    torch training run, whose losses it then watches. Only
+                    kept when they differ from torch's sequence.
   meta.csv          torch package, CPU capability, threads, script
 """
 
@@ -146,11 +148,14 @@ def torch_lrs(s, metrics):
     return lrs
 
 
-def curve(s):
+def curve(s, plateau_bug=None):
     """The reference program (docs/pytorch-reference-program.md) with the book's flags.
 
     Returns rows (epoch, lr, loss[, val_loss]) and, for plateau runs, the
-    metrics its scheduler was stepped with."""
+    metrics its scheduler was stepped with. With plateau_bug (a plateau run)
+    PlateauModel(s, plateau_bug) sets the rate instead of torch's scheduler:
+    a wrong ReduceLROnPlateau changes the losses it then watches, so its
+    rates on a training curve are only known by training with it."""
     torch.manual_seed(s["seed"])
     n = s["samples"]
     X = torch.linspace(-1, 1, n).unsqueeze(1)
@@ -170,6 +175,7 @@ def curve(s):
         model = nn.Sequential(nn.Linear(1, s["width"]), nn.Tanh(), nn.Linear(s["width"], 1))
     opt = SGD(model.parameters(), lr=s["lr"], momentum=s["momentum"])
     sched = make_scheduler(opt, s)
+    buggy = PlateauModel(s, plateau_bug) if plateau_bug else None
     mse = nn.MSELoss()
     n_train = Xt.shape[0]
     B = s["batch_size"]
@@ -200,7 +206,11 @@ def curve(s):
         if s["schedule"] == "plateau":
             metric = val_loss if (s["plateau_metric"] == "val" and val_loss is not None) else train_loss
             metrics.append(metric)
-            sched.step(metric)
+            if buggy:
+                buggy.step(metric)
+                opt.param_groups[0]["lr"] = buggy.lr
+            else:
+                sched.step(metric)
         elif sched is not None:
             sched.step()
     return rows, metrics
@@ -266,57 +276,66 @@ def exponential_mistakes(s, metrics):
     ]
 
 
-def plateau_model(s, metrics, bug=None):
-    """ReduceLROnPlateau in plain Python with one optional bug. With bug=None it
-    must equal torch (checked in main); the bugs are the graders' hint ids."""
-    o = s
-    mode_max = o["mode"] == "max"
-    if bug == "mode-max-inverted":
-        mode_max = False
-    rel = o["threshold_mode"] == "rel"
-    if bug == "threshold-mode":
-        rel = not rel
-    thr = 0.0 if bug == "ignores-threshold" else o["threshold"]
-    best = -math.inf if mode_max else math.inf
-    if bug == "best-init":
-        best = 0.0
-    if bug == "mode-max-inverted" and o["mode"] == "max":
-        best = -math.inf
-    lr, bad, cool, prev = o["lr"], 0, 0, None
-    out = []
-    for m in metrics:
-        out.append(lr)
-        ref = prev if (bug == "compares-previous" and prev is not None) else best
-        if mode_max:
-            bound = ref * (thr + 1) if rel else ref + thr
+class PlateauModel:
+    """ReduceLROnPlateau in plain Python with one optional bug, stepped one
+    metric at a time (so it can drive a training run: curve(s, bug)). With
+    bug=None it must equal torch (checked in main); the bugs are the graders'
+    hint ids."""
+
+    def __init__(self, s, bug=None):
+        self.s, self.bug = s, bug
+        self.mode_max = s["mode"] == "max" and bug != "mode-max-inverted"
+        self.rel = (s["threshold_mode"] == "rel") != (bug == "threshold-mode")
+        self.thr = 0.0 if bug == "ignores-threshold" else s["threshold"]
+        self.best = -math.inf if self.mode_max else math.inf
+        if bug == "best-init":
+            self.best = 0.0
+        if bug == "mode-max-inverted" and s["mode"] == "max":
+            self.best = -math.inf
+        self.lr, self.bad, self.cool, self.prev = s["lr"], 0, 0, None
+
+    def step(self, m):
+        o, bug = self.s, self.bug
+        ref = self.prev if (bug == "compares-previous" and self.prev is not None) else self.best
+        if self.mode_max:
+            bound = ref * (self.thr + 1) if self.rel else ref + self.thr
             better = m >= bound if bug == "non-strict-improvement" else m > bound
         else:
-            bound = ref * (1 - thr) if rel else ref - thr
+            bound = ref * (1 - self.thr) if self.rel else ref - self.thr
             better = m <= bound if bug == "non-strict-improvement" else m < bound
-        prev = m
+        self.prev = m
         if better:
             if bug != "best-not-updated":
-                best = m
+                self.best = m
             if bug != "no-reset-on-improvement":
-                bad = 0
+                self.bad = 0
         else:
-            bad += 1
-        if cool > 0 and bug != "ignores-cooldown":
-            cool -= 1
+            self.bad += 1
+        if self.cool > 0 and bug != "ignores-cooldown":
+            self.cool -= 1
             if bug != "cooldown-counts-bad":
-                bad = 0
+                self.bad = 0
         limit = o["patience"] + (1 if bug == "patience-late" else 0)
-        fire = bad >= limit if bug == "patience-ge" else bad > limit
+        fire = self.bad >= limit if bug == "patience-ge" else self.bad > limit
         if fire:
-            base = o["lr"] if bug == "multiplies-initial-lr" else lr
+            base = o["lr"] if bug == "multiplies-initial-lr" else self.lr
             new = base * o["factor"]
             if bug != "ignores-min-lr":
                 new = max(new, o["min_lr"])
-            if bug == "ignores-eps" or lr - new > o["eps"]:
-                lr = new
-            cool = o["cooldown"]
+            if bug == "ignores-eps" or self.lr - new > o["eps"]:
+                self.lr = new
+            self.cool = o["cooldown"]
             if bug != "no-reset-bad-epochs":
-                bad = 0
+                self.bad = 0
+
+
+def plateau_model(s, metrics, bug=None):
+    """The lr in effect for each metric under PlateauModel(s, bug)."""
+    model = PlateauModel(s, bug)
+    out = []
+    for m in metrics:
+        out.append(model.lr)
+        model.step(m)
     return out
 
 
@@ -481,6 +500,25 @@ def curve_cases():
     return c
 
 
+def curve_mistakes(s, epochs):
+    """(hint, lr sequence) of each known mistake on a training run. Only
+    ReduceLROnPlateau watches the run, so only its mistakes need a training
+    run each; the others' rates ignore the metric."""
+    if s["schedule"] != "plateau":
+        return MISTAKES[s["schedule"]](s, [0.0] * epochs)
+    return [(bug, [r[1] for r in curve(s, bug)[0]]) for bug in PLATEAU_BUGS]
+
+
+def mistake_rows(cid, lrs, found):
+    """mistakes.csv rows of case cid: the mistakes whose sequence is not torch's."""
+    rows = []
+    for hint, seq in found:
+        if seq is None or all(math.isclose(a, b, rel_tol=1e-9, abs_tol=0) for a, b in zip(seq, lrs)):
+            continue        # this mistake does not show on this case
+        rows.append([cid, hint, " ".join("%.12g" % v for v in seq)])
+    return rows
+
+
 def case_row(cid, kind, test, s, margin, file):
     row = dict(s)
     row.update(id=cid, kind=kind, test=test or "", margin="" if margin is None else margin,
@@ -508,12 +546,7 @@ def main():
         goldenlib.write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"],
                   [[e, repr(float(m)), repr(lr)] for e, (m, lr) in enumerate(zip(metrics, lrs))])
         cases.append(case_row(cid, "replay", test, dict(s, epochs=len(metrics)), margin, file))
-        seen = [lrs]
-        for hint, seq in MISTAKES[s["schedule"]](s, metrics):
-            if seq is None or any(all(math.isclose(a, b, rel_tol=1e-9, abs_tol=0) for a, b in zip(seq, other))
-                   for other in seen[:1]):
-                continue        # this mistake does not show on this case
-            mistakes.append([cid, hint, " ".join("%.12g" % v for v in seq)])
+        mistakes += mistake_rows(cid, lrs, MISTAKES[s["schedule"]](s, metrics))
 
     for cid, test, s in curve_cases():
         rows, metrics = curve(s)
@@ -525,6 +558,9 @@ def main():
         goldenlib.write_csv(os.path.join(OUT, file), header,
                   [[r[0]] + [repr(float(v)) for v in r[1:]] for r in rows])
         cases.append(case_row(cid, "curve", test, s, margin, file))
+        if test:
+            lrs = [r[1] for r in rows]
+            mistakes += mistake_rows(cid, lrs, curve_mistakes(s, len(rows)))
 
     goldenlib.write_csv(os.path.join(OUT, "cases.csv"), COLUMNS, cases)
     goldenlib.write_csv(os.path.join(OUT, "mistakes.csv"), ["case", "hint", "lr"], mistakes)
