@@ -16,6 +16,7 @@
 # Files, with KEY = SUBMISSION with '/' replaced by '_' (lessons/3.2 -> lessons_3.2):
 #   $(BUILD)/<flavour>/<lesson>/KEY/lesson            the lesson program
 #   $(BUILD)/<flavour>/<lesson>/KEY/schedulers.o      the vetted student object
+#   $(BUILD)/<flavour>/<lesson>/KEY/schedulers.deps   every file its compile read (-MD)
 #   GRADER_OUT/grader                                 the grader binary
 #       GRADER_OUT defaults to $(BUILD)/<flavour>/<lesson>/KEY (student edition)
 #       or $(BUILD)/<flavour>/<lesson>/KEY/instructor (instructor edition)
@@ -62,15 +63,19 @@ $(LESSON_OUT)/obj/%.o: $(LESSON_DIR)/%.c
 
 # $(1): a submission folder, $(2): its output folder. The student file is
 # copied first, so that its #include "schedulers.h" finds the kit's header,
-# never one lying next to the submission.
+# never one lying next to the submission. Its compile also writes
+# $(2)/schedulers.deps (-MD: every file it read, system headers included), for
+# the instructor tools' include check; make itself does not read it. The
+# object depends on this file too: a change of its compile command (such as
+# adding -MD) must reach objects built before it.
 define LESSON_SUBMISSION_RULES
 $(2)/src/schedulers.c: $(1)/schedulers.c
 	@mkdir -p $$(@D)
 	$$(Q)cp $$< $$@
 
-$(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh
+$(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh mk/lesson.mk
 	$$(call say,CC,$(1)/schedulers.c)
-	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -c $$< -o $$@.raw
+	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -MD -MF $(2)/schedulers.deps -MT $$@ -c $$< -o $$@.raw
 	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS) $$(SANITIZE)
 
 $(2)/lesson: $$(LESSON_MAIN_OBJ) $$(LESSON_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)

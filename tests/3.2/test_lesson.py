@@ -99,6 +99,16 @@ def test_reference(kit):
     ok = status == 0 and data and not failed_tests(data)
     record(ok, "the reference passes every grader (student edition)",
            out[-2000:] if not ok else f"score {data['score']}/{data['max_score']}")
+    # The student object's compile lists every file it read (-MD, system
+    # headers too) next to the object, for the instructor tools.
+    out_dir = os.path.join(kit.out, kit.key(ref))
+    deps_path = os.path.join(out_dir, "schedulers.deps")
+    deps = open(deps_path).read() if os.path.exists(deps_path) else ""
+    wanted = [os.path.join(out_dir, "schedulers.o") + ":", os.path.join(out_dir, "src", "schedulers.c"),
+              f"lessons/{kit.lesson}/schedulers.h", "common/sched.h", "/math.h"]
+    record(os.path.exists(os.path.join(out_dir, "schedulers.o")) and all(w in deps for w in wanted),
+           f"the student object's compile writes {deps_path} (its file, the kit's headers, system headers)",
+           f"missing {[w for w in wanted if w not in deps]} in: {deps[:600]}")
     env = dict(os.environ)
     for seed in ["1", "20260101", "987654321"]:
         env["GRADING_SEED"] = seed
