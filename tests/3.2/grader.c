@@ -390,6 +390,7 @@ static void setup_error(const char *json, TestOutcome *outcomes, int count, cons
     fprintf(stderr, "grader: %s\n", text);
     for (int i = 0; i < count; i++) {
         outcomes[i].outcome = OUTCOME_FAILED;
+        free(outcomes[i].output);      /* "not run (the grader stopped ...)" */
         outcomes[i].output = format("not run: %s", text);
     }
     write_json(json, outcomes, count, 0, text);

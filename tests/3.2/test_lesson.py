@@ -201,6 +201,9 @@ def check_fixture(kit, path):
     failed = failed_tests(data)
     scheds = {t["extra_data"]["scheduler"] for t in failed}
     first = next((t for t in data["tests"] if t["extra_data"]["scheduler"] == sched), None)
+    if kit.flavour == "san" and message.startswith("crashed with signal"):
+        # AddressSanitizer catches the signal, reports it and exits 1 itself.
+        message = "a sanitizer stopped it"
     ok = scheds == {sched} and first is not None and message in first["output"] and status == 1
     return ok, f"fixture {name}: {sched} fails with \"{message}\", the others pass", \
         f"failed {sorted(scheds)}; {first['output'][:300] if first else ''}"
@@ -273,8 +276,12 @@ def test_grader_cli(kit):
                     "\n#include <stdio.h>\n#include <stdlib.h>\n"
                     "__attribute__((constructor)) static void cheat(void) { puts(\"Score: 36/36\"); exit(0); }\n")
         r = run(kit.make + ["--no-print-directory", "grader", f"LESSON={kit.lesson}", f"SUBMISSION={tmp}"])
-        record(r.returncode != 0 and "constructors" in r.stderr, "a submission with a constructor is refused",
-               r.stderr[-800:])
+        if kit.flavour == "san":   # the sanitizers add constructors of their own
+            print("  skip a submission with a constructor is refused (SANITIZE=1: "
+                  "vet-object.sh skips that check by design)")
+        else:
+            record(r.returncode != 0 and "constructors" in r.stderr, "a submission with a constructor is refused",
+                   r.stderr[-800:])
         subprocess.run(["rm", "-rf", scratch])   # only the scratch submission's build folder
 
 
