@@ -13,7 +13,7 @@ tests/<L>/mutants (one real mistake each), every correct variant of
 tests/<L>/variants, and faults made from the reference by injecting a few
 lines (so no copy of the reference is kept in this folder):
 
-  compile error, segfault, endless loop, fork attempts, stdout flood,
+  compile error, an include of a header that does not exist, segfault, endless loop, fork attempts, stdout flood,
   unbounded malloc, exit(), killing or stopping the grader process, a
   crash before main (refused by the build), a missing file, a symbolic link, a file too large, an include of
   the reference solution, the same include hidden from everything but the
@@ -162,6 +162,10 @@ def make_class(lesson, out):
 
     put(os.path.join(out, 'fault-compile-error'), wanted, stub + '\nint broken = ;\n')
     expected['fault-compile-error'] = {'status': 'compile-error', 'score': 'zero'}
+    # No list of what its compile read (the compiler stops at the missing
+    # header): not graded, the compiler's own line about the header kept.
+    put(os.path.join(out, 'fault-missing-header'), wanted, '#include "my_helpers.h"\n' + stub)
+    expected['fault-missing-header'] = {'status': 'compile-error', 'score': 'zero'}
     put(os.path.join(out, 'fault-missing-file'), 'scheduler.c', reference)
     expected['fault-missing-file'] = {'status': 'missing-file', 'score': 'zero'}
     os.makedirs(os.path.join(out, 'fault-symlink'))

@@ -13,11 +13,11 @@ build/grade/<L>/work/<student>, written as the batch's own user:
      print it in the compiler's errors);
   3. build its grader against the pristine kit (`make grader`, the lesson's
      contract), under limits;
-  4. check what that build read: the same preprocessing, as the build did
-     it (its flags, its copy of the file, its folder), so a path that only
-     reaches the kit from there (`#ifdef __OPTIMIZE__`, __has_include, a
-     relative path) cannot pull the reference in unseen, nor show its lines
-     in compiler errors;
+  4. check what that build read, as its compile of the file listed it
+     (kit.student_build: the .deps file, -MD), so a path that only reaches
+     the kit from there (`#ifdef __OPTIMIZE__`, __has_include, a relative
+     path) cannot pull the reference in unseen, nor show its lines in
+     compiler errors; no complete list, no grade and no compiler messages;
   5. run the grader as the unprivileged user, under limits, in the stage,
      with the golden data staged read-only;
   6. if the run ended abnormally (crash, hang, flood), run the grader once
@@ -150,16 +150,21 @@ def abnormal_reason(verdict, limits, what='the grader'):
     return None
 
 
-def _allowed_include(path, kit_root, lesson, submission):
+# Where a compile finds system headers: the C library's, the compiler's own,
+# and locally installed libraries' (Check, json-c).
+SYSTEM_HEADER_DIRS = ('/usr/include/', '/usr/lib/gcc/', '/usr/local/include/')
+
+
+def allowed_read(path, kit_root, lesson, own_file):
+    """Whether a compile of the student's file may read path: that file, a
+    kit header (common/*.h, lessons/<L>/*.h) or a system header. Links are
+    resolved first, so a link cannot pass a forbidden file off as a header."""
     real = os.path.realpath(path)
-    if real == os.path.realpath(submission):
+    if real == os.path.realpath(own_file) or real.startswith(SYSTEM_HEADER_DIRS):
         return True
-    if real.startswith('/usr/'):
-        return True
-    for folder in ('common', os.path.join('lessons', lesson)):
-        if real.startswith(os.path.join(kit_root, folder) + '/') and real.endswith('.h'):
-            return True
-    return not os.path.lexists(real)  # a missing header: the compiler will say so
+    kit_root = os.path.realpath(kit_root)
+    kit_folders = (os.path.join(kit_root, 'common'), os.path.join(kit_root, 'lessons', lesson))
+    return real.endswith('.h') and os.path.dirname(real) in kit_folders
 
 
 def _dependencies(text):
@@ -183,37 +188,43 @@ def scan_includes(ctx, submission, logs, user, env):
                               user=user, env=env)
     if verdict['exit'] != 0:
         return ['a file the grader may not read'] if 'Permission denied' in text else []
+    # A header that does not exist (-MG lists it): the build's compiler says so.
     return [path for path in _dependencies(text)
-            if not _allowed_include(os.path.join(headers, path), headers, ctx.lesson, submission)]
+            if os.path.lexists(os.path.join(headers, path))
+            and not allowed_read(os.path.join(headers, path), headers, ctx.lesson, submission)]
 
 
-def build_includes(ctx, submission_dir, logs):
-    """[forbidden paths] the grader build's compile of the student file read.
+def build_includes(ctx, build):
+    """[forbidden files] the grader build's compile of the student file read,
+    [] when it is clean, None when there is no complete list to check.
 
     The scan above sees the file where the stage has it; the build compiles
     its own copy inside the kit, with its own flags, so a conditional
     (__OPTIMIZE__, __has_include) or a path relative to that copy can reach
-    what the scan could not see. This preprocesses the build's copy again,
-    exactly as the build did (same flags, same folder, as the same user), and
-    only reads what the build already read. Fails closed: when it cannot say,
-    the file is not graded."""
-    compiler, source = kit.student_compile(ctx.lesson, submission_dir)
-    copy = os.path.join(kit.ROOT, source)
-    if not os.path.isfile(copy):
-        return []  # the build stopped before it copied the file: nothing was compiled
-    deps = os.path.join(logs, 'includes.d')
-    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 30), mem=max(ctx.limits['mem'], 1024))
-    verdict, _ = sandboxed([*compiler, '-M', '-MG', '-MT', 'deps', '-MF', deps, source], cwd=kit.ROOT,
-                           logs=logs, step='includes', limits=limits, env=kit.make_environment())
+    what the scan could not see. That compile lists every file it read in
+    build.deps (kit.student_build), exact by construction."""
     try:
-        with open(deps) as f:
-            paths = _dependencies(f.read())
-    except OSError:
-        paths = None
-    if paths is None or abnormal_reason(verdict, limits) is not None:
-        return ['files the grader could not check (its include check did not finish)']
-    return [path for path in paths
-            if not _allowed_include(os.path.join(kit.ROOT, path), kit.ROOT, ctx.lesson, copy)]
+        paths = kit.read_dependencies(build.deps, build.target)
+    except (OSError, ValueError):
+        return None
+    root = os.path.realpath(kit.ROOT)
+    forbidden = []
+    for path in paths:
+        full = os.path.join(kit.ROOT, path)
+        if not allowed_read(full, kit.ROOT, ctx.lesson, build.source):
+            real = os.path.realpath(full)
+            forbidden.append(os.path.relpath(real, root) if real.startswith(root + '/') else real)
+    return forbidden
+
+
+def _fatal_line(text, build):
+    """The compiler's fatal error about the student's own file (such as an
+    #include of a file that does not exist), as the student would see it."""
+    prefix = os.path.relpath(build.source, kit.ROOT) + ':'
+    for line in text.splitlines():
+        if line.startswith(prefix) and ': fatal error: ' in line:
+            return os.path.basename(build.source) + line[len(prefix) - 1:]
+    return None
 
 
 _allowed_symbols = None
@@ -360,18 +371,31 @@ def _grade_in_stage(ctx, place, work, submission, data, slot_user, details, fini
 
     build_limits = dict(ctx.limits, cpu=max(ctx.limits['cpu'], 60), wall=max(ctx.limits['wall'], 120),
                         mem=max(ctx.limits['mem'], 2048), nproc=max(ctx.limits['nproc'], 64))
+    build = kit.student_build(ctx.lesson, submission_dir)
+    shutil.rmtree(build.folder, ignore_errors=True)  # no list left by an earlier compile
     command = kit.make_grader_command(ctx.lesson, submission_dir, os.path.join(work, 'bin'))
     verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='compile',
                               limits=build_limits, env=kit.make_environment())
     details['verdicts']['compile'] = verdict
-    forbidden = build_includes(ctx, submission_dir, logs)
+    forbidden = build_includes(ctx, build)
     if forbidden:  # checked before any compiler message reaches the student
         return refuse_includes(forbidden)
     grader = os.path.join(work, 'bin', 'grader')
+    why = abnormal_reason(verdict, build_limits, 'the compiler')
+    if forbidden is None or why:
+        # What the compile read is unknown (no complete list, or it was
+        # stopped): its messages could quote any of it, so none is shown.
+        if verdict['exit'] == 0 and why is None and os.path.exists(grader):
+            reason = (f'the grader build left no complete list of the files its compile of {ctx.wanted} read '
+                      f'({os.path.relpath(build.deps, kit.ROOT)}), so it was not graded: please tell your instructor')
+            return finish(res.not_graded(ctx.reference_tests, reason), 'grader-error', reason)
+        reason = why[0] if why else f'{ctx.wanted} does not compile: {_fatal_line(text, build) or "the compiler stopped"}'
+        reason += ('; the compiler\'s messages are not shown, since the grader could not check '
+                   'which files it read')
+        return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
     if verdict['exit'] != 0 or not os.path.exists(grader):
         details['compiler'] = _clean_compiler_text(text, submission_dir)
-        why = abnormal_reason(verdict, build_limits, 'the compiler')
-        reason = why[0] if why else f'{ctx.wanted} does not compile'
+        reason = f'{ctx.wanted} does not compile'
         return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
     place.put_grader(grader)
 

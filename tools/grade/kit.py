@@ -7,11 +7,10 @@ submission graded by an unchanged kit is not graded again), and the one make
 command that builds a grader for a submission (the lesson's contract).
 """
 
+import collections
 import hashlib
 import os
 import re
-import shlex
-import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -73,33 +72,49 @@ def submission_key(student_bytes, kit_digest, grading_seed, settings):
     return digest.hexdigest()
 
 
+def _in_kit(submission_dir):
+    """A submission folder as `make grader` takes it: relative to the kit."""
+    return os.path.relpath(submission_dir, ROOT)
+
+
 def make_grader_command(lesson, submission_dir, grader_out, edition='instructor'):
     """The lesson's contract: build the grader of SUBMISSION into GRADER_OUT."""
     return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader', f'LESSON={lesson}',
-            f'SUBMISSION={os.path.relpath(submission_dir, ROOT)}',
-            f'GRADER_OUT={os.path.abspath(grader_out)}', f'EDITION={edition}']
+            f'SUBMISSION={_in_kit(submission_dir)}', f'GRADER_OUT={os.path.abspath(grader_out)}',
+            f'EDITION={edition}']
 
 
-# Asks make, without building anything, how `make grader` compiles a
-# submission's student file (mk/lesson.mk's rule for $(SUB_OUT)/schedulers.o).
-STUDENT_COMPILE_PROBE = ('kit-print-student-compile: ; $(info $(CC) $(STUDENT_CFLAGS) -I$(LESSON_DIR))'
-                         '$(info $(SUB_OUT)/src/$(STUDENT_FILES))@:')
+# What `make grader` builds of one submission (mk/lesson.mk, "Files"): in
+# folder, src/<file> is the copy it compiles, <stem>.o the object and
+# <stem>.deps every file that compile read (-MD, system headers included).
+# Paths are absolute; target is the object as the .deps rule names it.
+StudentBuild = collections.namedtuple('StudentBuild', 'folder source object deps target')
 
 
-def student_compile(lesson, submission_dir):
-    """(compiler argv, source) of the grader build's own compile of the
-    student file: the same flags, and the copy it compiles (relative to the
-    kit), so that preprocessing it again finds exactly the files the build
-    read. Raises RuntimeError when make does not say (a renamed variable
-    must not turn the include check off)."""
-    done = subprocess.run(['make', '--no-print-directory', '-s', '-C', ROOT, f'LESSON={lesson}',
-                           f'SUBMISSION={os.path.relpath(submission_dir, ROOT)}', 'EDITION=instructor',
-                           '--eval', STUDENT_COMPILE_PROBE, 'kit-print-student-compile'],
-                          env=make_environment(), capture_output=True, text=True)
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2 or not lines[1].endswith('/src/' + student_file(lesson)):
-        raise RuntimeError(f'make does not say how it compiles a submission: {(done.stdout + done.stderr)[-500:]}')
-    return shlex.split(lines[0]), lines[1]
+def student_build(lesson, submission_dir):
+    """build/<flavour>/<L>/<KEY>/ of a submission, KEY its path in the kit
+    with '/' as '_'. The flavour is opt: make_environment drops SANITIZE."""
+    key = _in_kit(submission_dir).replace('/', '_')
+    folder = os.path.join('build', 'opt', lesson, key)
+    name = student_file(lesson)
+    stem = os.path.splitext(name)[0]
+    return StudentBuild(os.path.join(ROOT, folder), os.path.join(ROOT, folder, 'src', name),
+                        os.path.join(ROOT, folder, stem + '.o'), os.path.join(ROOT, folder, stem + '.deps'),
+                        os.path.join(folder, stem + '.o'))
+
+
+def read_dependencies(path, target):
+    """The prerequisites of the one make rule for target that cc -MD wrote
+    to path, as written (relative to the kit, escapes undone). Raises
+    OSError or ValueError when the file is missing, unreadable, for another
+    target, or cut short (cc ends it with a newline)."""
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if not text.startswith(target + ':') or not text.endswith('\n'):
+        raise ValueError(f'{path} is not a complete dependency rule for {target}')
+    text = text[len(target) + 1:].replace('\\\n', ' ')
+    return [re.sub(r'\\([ #])', r'\1', word).replace('$$', '$')
+            for word in re.split(r'(?<!\\)\s+', text.strip()) if word]
 
 
 def make_environment():
