@@ -52,9 +52,10 @@ def inputs_digest(lesson):
             paths = [top]
         for folder, dirs, files in os.walk(top):
             dirs[:] = sorted(d for d in dirs if d not in NOT_INPUTS)
-            # The kit's own test scripts (tests/<L>/*.py) build no grader.
+            # The kit's own test scripts (tests/<L>/*.py) build no grader, and
+            # no document (*.md, such as tools/grade/README.md) changes a grade.
             paths += [os.path.join(folder, name) for name in sorted(files)
-                      if not name.endswith('.pyc') and not (name.endswith('.py') and pattern.startswith('tests'))]
+                      if not name.endswith(('.pyc', '.md')) and not (name.endswith('.py') and pattern.startswith('tests'))]
         for path in paths:
             digest.update(os.path.relpath(path, ROOT).encode() + b'\0')
             with open(path, 'rb') as f:
