@@ -43,6 +43,7 @@ LIST
     test) needs book; cat <<'LIST'
 zip command:zip
 unzip command:unzip
+patch command:patch
 python3 command:python3
 LIST
     ;;

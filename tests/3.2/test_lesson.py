@@ -5,18 +5,34 @@ Run by `make test-lesson` (mk/lesson.mk), from the repository root:
   - the reference passes every grader (student and instructor editions);
   - the untouched stubs compile without warnings, run, and fail every scheduler;
   - the stubs equal the reference outside the BEGIN/END SOLUTION regions;
-  - every mutant (tests/3.2/mutants/*, one real mistake each) fails its own
-    scheduler only, with the hint its header names; a failed training curve
-    names a mistake that its lr tests name (not just [differs]);
+  - every mutant (tests/3.2/mutants/*.patch, one real mistake each) fails its
+    own scheduler only, with the hint its header names; a failed training
+    curve names a mistake that its lr tests name (not just [differs]);
   - every correct variant (tests/3.2/variants/*) passes everything;
-  - every crash fixture (tests/3.2/fixtures/*) fails its scheduler with the
-    message its header names, and the other schedulers still pass;
+  - every crash fixture (tests/3.2/fixtures/*.patch) fails its scheduler with
+    the message its header names, and the other schedulers still pass;
   - the grader's CLI, results.json and --only behave as documented;
   - the lesson program rejects bad input with one line and exit status 2;
   - fidelity: the reference build's --csv / --metrics output equals every
     PyTorch golden file of tests/golden/3.2 (bit-exact is the target, 1e-6
     relative the floor); the figures are printed.
 Appends "lesson <passed> <failed>" to the summary file.
+
+Mutants and crash fixtures are unified diffs against the reference, so the
+one mistake is what a reader sees. NAME.patch starts with its metadata, plain
+lines before the first "---" (patch ignores them):
+    <what the mistake is, one line>
+    expect-fail: <the scheduler that must fail>
+    expect-hint: <hint id>          (mutants)
+    expect-message: <text>          (fixtures)
+then the output of `diff -u --label a/solutions/3.2/schedulers.c --label
+b/solutions/3.2/schedulers.c solutions/3.2/schedulers.c CHANGED.c`, where
+CHANGED.c is the reference with the one mistake (both paths name the
+reference, from the repository root: `patch -p1 --dry-run < NAME.patch`
+checks it there). GNU patch applies it to the reference, without fuzz, into
+<build>/<flavour>/3.2/catalogue/<mutants|fixtures>/NAME/schedulers.c, which is
+graded as a submission folder; a patch that no longer applies is a failure
+that names the mutant or fixture and patch's own message.
 """
 
 import argparse
@@ -79,6 +95,31 @@ class Kit:
                     env=env)
             data = json.load(open(js)) if os.path.exists(js) else None
         return r.returncode, data, r.stdout + r.stderr
+
+
+def apply_patch(kit, patch_path):
+    """Applies a catalogue patch to the reference into the build folder.
+    Returns (submission folder or None, patch's messages)."""
+    kind = os.path.basename(os.path.dirname(patch_path))
+    name = os.path.basename(patch_path)[:-len(".patch")]
+    folder = os.path.join(kit.out, "catalogue", kind, name)
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, "schedulers.c")
+    fresh = target + ".new"
+    reference = f"solutions/{kit.lesson}/schedulers.c"
+    r = run(["patch", "--batch", "--silent", "--fuzz=0", "--reject-file=-", "--no-backup-if-mismatch",
+             f"--output={fresh}", reference, patch_path])
+    if r.returncode != 0:
+        for stale in (fresh, target):   # never grade an earlier copy
+            if os.path.exists(stale):
+                os.remove(stale)
+        return None, f"{patch_path} no longer applies to {reference}: " + (r.stdout + r.stderr).strip()
+    # An unchanged copy keeps its time stamp, so make does not rebuild it.
+    if os.path.exists(target) and open(target, "rb").read() == open(fresh, "rb").read():
+        os.remove(fresh)
+    else:
+        os.replace(fresh, target)
+    return folder, ""
 
 
 def header_field(path, field):
@@ -156,13 +197,27 @@ def test_stubs(kit, cflags):
            r.stdout + r.stderr)
 
 
-def check_mutant(kit, path):
-    sched = header_field(f"{path}/schedulers.c", "expect-fail")
-    hint = header_field(f"{path}/schedulers.c", "expect-hint")
-    status, data, out = kit.grade(path)
-    name = os.path.basename(path)
-    if data is None:
-        return False, f"mutant {name}", f"no results: {out[-1500:]}"
+def grade_patch(kit, patch_path, extra=()):
+    """Applies a mutant's or a fixture's patch and grades the result.
+    Returns (name, status, results dict, output, failure); failure is the
+    (ok, what, detail) to report when the patch no longer applies or the
+    grader wrote no results, else None."""
+    kind = os.path.basename(os.path.dirname(patch_path))[:-1]   # mutant, fixture
+    name = os.path.basename(patch_path)[:-len(".patch")]
+    path, why = apply_patch(kit, patch_path)
+    if path is None:
+        return name, None, None, "", (False, f"{kind} {name}: its patch applies to the reference", why)
+    status, data, out = kit.grade(path, extra=extra)
+    failure = (False, f"{kind} {name}", f"no results: {out[-1500:]}") if data is None else None
+    return name, status, data, out, failure
+
+
+def check_mutant(kit, patch_path):
+    sched = header_field(patch_path, "expect-fail")
+    hint = header_field(patch_path, "expect-hint")
+    name, status, data, out, failure = grade_patch(kit, patch_path)
+    if failure:
+        return failure
     failed = failed_tests(data)
     scheds = {t["extra_data"]["scheduler"] for t in failed}
     hints = {t["extra_data"]["hint"] for t in failed}
@@ -191,13 +246,12 @@ def check_variant(kit, path):
     return ok, f"variant {os.path.basename(path)} passes everything", out[-2000:]
 
 
-def check_fixture(kit, path):
-    sched = header_field(f"{path}/schedulers.c", "expect-fail")
-    message = header_field(f"{path}/schedulers.c", "expect-message")
-    status, data, out = kit.grade(path, extra=["--timeout", "1"])
-    name = os.path.basename(path)
-    if data is None:
-        return False, f"fixture {name}", out[-1500:]
+def check_fixture(kit, patch_path):
+    sched = header_field(patch_path, "expect-fail")
+    message = header_field(patch_path, "expect-message")
+    name, status, data, out, failure = grade_patch(kit, patch_path, extra=["--timeout", "1"])
+    if failure:
+        return failure
     failed = failed_tests(data)
     scheds = {t["extra_data"]["scheduler"] for t in failed}
     first = next((t for t in data["tests"] if t["extra_data"]["scheduler"] == sched), None)
@@ -213,14 +267,19 @@ def test_catalogues(kit, jobs):
     print("mutants, variants and crash fixtures")
     base = f"tests/{kit.lesson}"
     work = []
-    for kind, fn in [("mutants", check_mutant), ("variants", check_variant), ("fixtures", check_fixture)]:
+    counts = {}
+    # mutants and fixtures: NAME.patch; variants: a folder NAME/ with its own file
+    for kind, fn, is_entry in [("mutants", check_mutant, lambda p: p.endswith(".patch")),
+                               ("variants", check_variant, os.path.isdir),
+                               ("fixtures", check_fixture, lambda p: p.endswith(".patch"))]:
         d = os.path.join(base, kind)
-        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-            work.append((fn, os.path.join(d, name)))
+        entries = [os.path.join(d, n) for n in sorted(os.listdir(d))] if os.path.isdir(d) else []
+        entries = [e for e in entries if is_entry(e)]
+        counts[kind] = len(entries)
+        work += [(fn, e) for e in entries]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         for ok, what, detail in pool.map(lambda w: w[0](kit, w[1]), work):
             record(ok, what, detail)
-    counts = {k: len(os.listdir(os.path.join(base, k))) for k in ["mutants", "variants", "fixtures"]}
     record(counts["mutants"] >= 20 and counts["variants"] >= 5,
            f"catalogue sizes: {counts['mutants']} mutants, {counts['variants']} variants, "
            f"{counts['fixtures']} crash fixtures")
@@ -259,8 +318,9 @@ def test_grader_cli(kit):
                         f"SUBMISSION=solutions/{kit.lesson}", "ONLY=plateau"])
     ok = r.returncode == 0 and "plateau/basic" in r.stdout and "step/" not in r.stdout
     record(ok, "make check ONLY=plateau grades one scheduler", r.stdout[-1500:])
+    step_early, why = apply_patch(kit, f"tests/{kit.lesson}/mutants/step-early.patch")
     r = run(kit.make + ["--no-print-directory", "check", f"LESSON={kit.lesson}",
-                        f"SUBMISSION=tests/{kit.lesson}/mutants/step-early"])
+                        f"SUBMISSION={step_early or why}"])
     ok = r.returncode != 0 and re.search(r"^Score: \d+/\d+$", r.stdout, re.M) and "decays-early" in r.stdout
     record(ok, "make check on a wrong submission: score line, hint, non-zero exit", r.stdout[-1500:])
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,9 +9,10 @@ and the score pattern (full marks, zero, "every group full but X", "below
 full", or "same as another student").
 
 The class: the reference, the untouched stubs, every mutant of
-tests/<L>/mutants (one real mistake each), every correct variant of
-tests/<L>/variants, and faults made from the reference by injecting a few
-lines (so no copy of the reference is kept in this folder):
+tests/<L>/mutants (one real mistake each: NAME.patch, applied to the
+reference with GNU patch), every correct variant of tests/<L>/variants,
+and faults made from the reference by injecting a few lines (so no copy of
+the reference is kept in this folder):
 
   compile error, an include of a header that does not exist, segfault, endless loop, fork attempts, stdout flood,
   unbounded malloc, exit(), killing or stopping the grader process, a
@@ -31,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tarfile
 import time
@@ -120,6 +122,17 @@ def zip_file(path, members):
             archive.writestr(zipfile.ZipInfo(name), data)
 
 
+def apply_patch(reference, patch, target):
+    """Writes target = reference with patch applied (GNU patch, no fuzz); a
+    patch that no longer applies stops the class with a line naming it."""
+    r = subprocess.run(['patch', '--batch', '--silent', '--fuzz=0', '--reject-file=-',
+                        '--no-backup-if-mismatch', f'--output={target}', reference, patch],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f'make_class.py: {os.path.relpath(patch, ROOT)} no longer applies to '
+                 f'{os.path.relpath(reference, ROOT)}: {(r.stdout + r.stderr).strip()}')
+
+
 def make_class(lesson, out):
     sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
     import kit
@@ -140,14 +153,21 @@ def make_class(lesson, out):
     for kind, status, score in (('mutants', 'failed', 'below-full'), ('variants', 'ok', 'full')):
         folder = os.path.join(ROOT, 'tests', lesson, kind)
         for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-            # A catalogue entry is NAME.c or a folder NAME/ holding the student file.
+            # A catalogue entry is NAME.patch (a unified diff against the
+            # reference), NAME.c, or a folder NAME/ holding the student file.
             source = os.path.join(folder, name, wanted) if os.path.isdir(os.path.join(folder, name)) \
                 else os.path.join(folder, name)
-            if not (name.endswith('.c') or os.path.isdir(os.path.join(folder, name))) or not os.path.isfile(source):
+            if not (name.endswith(('.c', '.patch')) or os.path.isdir(os.path.join(folder, name))) \
+                    or not os.path.isfile(source):
                 continue
-            student = f'{kind[:-1]}-{name[:-2] if name.endswith(".c") else name}'
+            stem = name if os.path.isdir(os.path.join(folder, name)) else os.path.splitext(name)[0]
+            student = f'{kind[:-1]}-{stem}'
             os.makedirs(os.path.join(out, student))
-            shutil.copy(source, os.path.join(out, student, wanted))
+            if name.endswith('.patch'):
+                apply_patch(os.path.join(ROOT, 'solutions', lesson, wanted), source,
+                            os.path.join(out, student, wanted))
+            else:
+                shutil.copy(source, os.path.join(out, student, wanted))
             expected[student] = {'status': status, 'score': score}
             if kind == 'mutants' and any(student.startswith(f'mutant-{g}') for g in bonus_prefixes):
                 expected[student]['status'] = 'ok'  # only the bonus is wrong: extra credit lost
