@@ -8,7 +8,7 @@ Run by `make test-lesson` (mk/lesson.mk), from the repository root:
   - every mutant (tests/3.2/mutants/*.patch, one real mistake each) fails its
     own scheduler only, with the hint its header names; a failed training
     curve names a mistake that its lr tests name (not just [differs]);
-  - every correct variant (tests/3.2/variants/*) passes everything;
+  - every correct variant (tests/3.2/variants/*.patch) passes everything;
   - every crash fixture (tests/3.2/fixtures/*.patch) fails its scheduler with
     the message its header names, and the other schedulers still pass;
   - the grader's CLI, results.json and --only behave as documented;
@@ -18,21 +18,22 @@ Run by `make test-lesson` (mk/lesson.mk), from the repository root:
     relative the floor); the figures are printed.
 Appends "lesson <passed> <failed>" to the summary file.
 
-Mutants and crash fixtures are unified diffs against the reference, so the
-one mistake is what a reader sees. NAME.patch starts with its metadata, plain
-lines before the first "---" (patch ignores them):
-    <what the mistake is, one line>
-    expect-fail: <the scheduler that must fail>
-    expect-hint: <hint id>          (mutants)
-    expect-message: <text>          (fixtures)
+Mutants, correct variants and crash fixtures are unified diffs against the
+reference, so the one mistake (or the one different way of being right) is
+what a reader sees. NAME.patch starts with its metadata, plain lines before
+the first "---" (patch ignores them):
+    <what the mistake or the variant is, one line>
+    expect-fail: <the scheduler that must fail>   (mutants, fixtures)
+    expect-hint: <hint id>                        (mutants)
+    expect-message: <text>                        (fixtures)
 then the output of `diff -u --label a/solutions/3.2/schedulers.c --label
 b/solutions/3.2/schedulers.c solutions/3.2/schedulers.c CHANGED.c`, where
 CHANGED.c is the reference with the one mistake (both paths name the
 reference, from the repository root: `patch -p1 --dry-run < NAME.patch`
 checks it there). GNU patch applies it to the reference, without fuzz, into
-<build>/<flavour>/3.2/catalogue/<mutants|fixtures>/NAME/schedulers.c, which is
-graded as a submission folder; a patch that no longer applies is a failure
-that names the mutant or fixture and patch's own message.
+<build>/<flavour>/3.2/catalogue/<mutants|variants|fixtures>/NAME/schedulers.c,
+which is graded as a submission folder; a patch that no longer applies is a
+failure that names the entry and patch's own message.
 """
 
 import argparse
@@ -198,11 +199,11 @@ def test_stubs(kit, cflags):
 
 
 def grade_patch(kit, patch_path, extra=()):
-    """Applies a mutant's or a fixture's patch and grades the result.
+    """Applies a catalogue patch (mutant, variant, fixture) and grades the result.
     Returns (name, status, results dict, output, failure); failure is the
     (ok, what, detail) to report when the patch no longer applies or the
     grader wrote no results, else None."""
-    kind = os.path.basename(os.path.dirname(patch_path))[:-1]   # mutant, fixture
+    kind = os.path.basename(os.path.dirname(patch_path))[:-1]   # mutant, variant, fixture
     name = os.path.basename(patch_path)[:-len(".patch")]
     path, why = apply_patch(kit, patch_path)
     if path is None:
@@ -240,10 +241,12 @@ def check_mutant(kit, patch_path):
     return ok, what, detail
 
 
-def check_variant(kit, path):
-    status, data, out = kit.grade(path)
-    ok = status == 0 and data is not None and not failed_tests(data)
-    return ok, f"variant {os.path.basename(path)} passes everything", out[-2000:]
+def check_variant(kit, patch_path):
+    name, status, data, out, failure = grade_patch(kit, patch_path)
+    if failure:
+        return failure
+    ok = status == 0 and not failed_tests(data)
+    return ok, f"variant {name} passes everything", out[-2000:]
 
 
 def check_fixture(kit, patch_path):
@@ -268,13 +271,12 @@ def test_catalogues(kit, jobs):
     base = f"tests/{kit.lesson}"
     work = []
     counts = {}
-    # mutants and fixtures: NAME.patch; variants: a folder NAME/ with its own file
-    for kind, fn, is_entry in [("mutants", check_mutant, lambda p: p.endswith(".patch")),
-                               ("variants", check_variant, os.path.isdir),
-                               ("fixtures", check_fixture, lambda p: p.endswith(".patch"))]:
+    # every catalogue entry is NAME.patch against the reference
+    for kind, fn in [("mutants", check_mutant), ("variants", check_variant),
+                     ("fixtures", check_fixture)]:
         d = os.path.join(base, kind)
         entries = [os.path.join(d, n) for n in sorted(os.listdir(d))] if os.path.isdir(d) else []
-        entries = [e for e in entries if is_entry(e)]
+        entries = [e for e in entries if e.endswith(".patch")]
         counts[kind] = len(entries)
         work += [(fn, e) for e in entries]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -10,9 +10,9 @@ full", or "same as another student").
 
 The class: the reference, the untouched stubs, every mutant of
 tests/<L>/mutants (one real mistake each: NAME.patch, applied to the
-reference with GNU patch), every correct variant of tests/<L>/variants,
-and faults made from the reference by injecting a few lines (so no copy of
-the reference is kept in this folder):
+reference with GNU patch), every correct variant of tests/<L>/variants
+(NAME.patch too), and faults made from the reference by injecting a few
+lines (so no copy of the reference is kept in this folder):
 
   compile error, an include of a header that does not exist, segfault, endless loop, fork attempts, stdout flood,
   unbounded malloc, exit(), killing or stopping the grader process, a
@@ -153,21 +153,13 @@ def make_class(lesson, out):
     for kind, status, score in (('mutants', 'failed', 'below-full'), ('variants', 'ok', 'full')):
         folder = os.path.join(ROOT, 'tests', lesson, kind)
         for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-            # A catalogue entry is NAME.patch (a unified diff against the
-            # reference), NAME.c, or a folder NAME/ holding the student file.
-            source = os.path.join(folder, name, wanted) if os.path.isdir(os.path.join(folder, name)) \
-                else os.path.join(folder, name)
-            if not (name.endswith(('.c', '.patch')) or os.path.isdir(os.path.join(folder, name))) \
-                    or not os.path.isfile(source):
+            # Every catalogue entry is NAME.patch, a unified diff against the reference.
+            if not name.endswith('.patch'):
                 continue
-            stem = name if os.path.isdir(os.path.join(folder, name)) else os.path.splitext(name)[0]
-            student = f'{kind[:-1]}-{stem}'
+            student = f'{kind[:-1]}-{name[:-len(".patch")]}'
             os.makedirs(os.path.join(out, student))
-            if name.endswith('.patch'):
-                apply_patch(os.path.join(ROOT, 'solutions', lesson, wanted), source,
-                            os.path.join(out, student, wanted))
-            else:
-                shutil.copy(source, os.path.join(out, student, wanted))
+            apply_patch(os.path.join(ROOT, 'solutions', lesson, wanted), os.path.join(folder, name),
+                        os.path.join(out, student, wanted))
             expected[student] = {'status': status, 'score': score}
             if kind == 'mutants' and any(student.startswith(f'mutant-{g}') for g in bonus_prefixes):
                 expected[student]['status'] = 'ok'  # only the bonus is wrong: extra credit lost
