@@ -3,9 +3,10 @@
 #   check        grade SUBMISSION's student file: scores, hints, plots (ONLY=step: one scheduler)
 #   run          build and run the lesson program with SUBMISSION's file (ARGS="...")
 #   watch        re-run `make check` whenever the student file is saved
-#   grader       build the grader of SUBMISSION into GRADER_OUT (EDITION=student|instructor)
-#   grader-prereqs  everything a grader links except the submission (build once
-#                before grading many submissions in parallel)
+#   grader       build SUBMISSION's runners and the judge, and GRADER_OUT/grader,
+#                the command that grades them (EDITION=student|instructor)
+#   grader-prereqs  everything but the submission: the judge, the runner's kit
+#                objects (build once before grading many submissions)
 #   test-lesson  the kit proves its graders: reference, stubs, mutants, variants,
 #                crash fixtures, fidelity against the PyTorch golden data
 #   bench-lesson wall time of `make check` cold and warm, lesson program vs PyTorch
@@ -17,7 +18,12 @@
 #   $(BUILD)/<flavour>/<lesson>/KEY/lesson            the lesson program
 #   $(BUILD)/<flavour>/<lesson>/KEY/schedulers.o      the vetted student object
 #   $(BUILD)/<flavour>/<lesson>/KEY/schedulers.deps   every file its compile read (-MD)
-#   GRADER_OUT/grader                                 the grader binary
+#   $(BUILD)/<flavour>/<lesson>/KEY/runner            the student's schedulers + the core:
+#                                                     reads a case, writes its trace
+#   $(BUILD)/<flavour>/<lesson>/KEY/runner-san        the same under ASan + UBSan
+#   $(BUILD)/<flavour>/<lesson>/judge-EDITION/judge   compares traces with torch's numbers
+#                                                     and decides (no student code in it)
+#   GRADER_OUT/grader                                 `judge --runner ... "$@"`: grades KEY
 #       GRADER_OUT defaults to $(BUILD)/<flavour>/<lesson>/KEY (student edition)
 #       or $(BUILD)/<flavour>/<lesson>/KEY/instructor (instructor edition)
 #   GRADER_OUT/plots/, GRADER_OUT/results.json        written by `make check`
@@ -51,9 +57,13 @@ REFERENCE_LESSON := $(REFERENCE_OUT)/lesson
 # reference (the book and the fidelity tests use build/opt/3.2/solutions_3.2/lesson).
 # ---------------------------------------------------------------------------
 LESSON_MAIN_OBJ := $(LESSON_OUT)/obj/main.o
+RUNNER_MAIN_OBJ := $(LESSON_OUT)/obj/runner.o
+# The sanitizer runner: the student's code instrumented, the kit's not.
+RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # The lesson's pristine sources (LESSON_KIT_SOURCES) that the lesson program
 # and the graders share, e.g. building a scheduler by name.
 LESSON_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_KIT_SOURCES))
+LESSON_STUDENT_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_STUDENT_KIT_SOURCES))
 STUDENT_SYMBOLS := $(LESSON_TESTS)/student-symbols.txt
 
 $(LESSON_OUT)/obj/%.o: $(LESSON_DIR)/%.c
@@ -76,11 +86,24 @@ $(2)/src/schedulers.c: $(1)/schedulers.c
 $(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh mk/lesson.mk
 	$$(call say,CC,$(1)/schedulers.c)
 	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -MD -MF $(2)/schedulers.deps -MT $$@ -c $$< -o $$@.raw
-	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS) $$(SANITIZE)
+	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS)
 
-$(2)/lesson: $$(LESSON_MAIN_OBJ) $$(LESSON_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)
+$(2)/schedulers-san.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh mk/lesson.mk
+	$$(call say,CC-SAN,$(1)/schedulers.c)
+	$$(Q)$$(CC) $$(STUDENT_CFLAGS) $$(RUNNER_SAN_FLAGS) -I$(LESSON_DIR) -c $$< -o $$@.raw
+	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS)
+
+$(2)/lesson: $$(LESSON_MAIN_OBJ) $$(LESSON_KIT_OBJS) $$(LESSON_STUDENT_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)
 	$$(call say,LD,$$@)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
+$(2)/runner: $$(RUNNER_MAIN_OBJ) $$(LESSON_KIT_OBJS) $$(LESSON_STUDENT_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
+$(2)/runner-san: $$(RUNNER_MAIN_OBJ) $$(LESSON_KIT_OBJS) $$(LESSON_STUDENT_KIT_OBJS) $(2)/schedulers-san.o $$(KIT_LIB)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$(RUNNER_SAN_FLAGS) $$^ $$(LDLIBS) -o $$@
 endef
 
 $(eval $(call LESSON_SUBMISSION_RULES,$(SUBMISSION_DIR),$(SUB_OUT)))
@@ -93,23 +116,28 @@ $(SUBMISSION_DIR)/schedulers.c:
 	@echo "lesson $(LESSON): no $@ (SUBMISSION must be a folder holding your $(STUDENT_FILES))" >&2; exit 2
 
 # ---------------------------------------------------------------------------
-# The grader: its own objects are compiled once per edition; a submission
-# only adds its object and a link.
+# The judge: built once per edition, the same for every submission (no
+# student code in it). The instructor edition adds the hidden checks and the
+# reference they compare with. GRADER_OUT/grader binds one submission's two
+# runners to it.
 # ---------------------------------------------------------------------------
-GRADER_OBJ_DIR := $(LESSON_OUT)/grader-$(EDITION)
-GRADER_UNITS   := grader golden hints cases report $(if $(filter instructor,$(EDITION)),hidden)
-GRADER_OBJS    := $(patsubst %,$(GRADER_OBJ_DIR)/%.o,$(GRADER_UNITS))
-GRADER_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
+JUDGE_OBJ_DIR := $(LESSON_OUT)/judge-$(EDITION)
+JUDGE_BIN     := $(JUDGE_OBJ_DIR)/judge
+JUDGE_UNITS   := judge golden hints cases report runs spawn $(if $(filter instructor,$(EDITION)),hidden)
+JUDGE_OBJS    := $(patsubst %,$(JUDGE_OBJ_DIR)/%.o,$(JUDGE_UNITS))
+JUDGE_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
                   -DKIT_GOLDEN_DIR='"$(abspath tests/golden/$(LESSON))"' \
                   $(if $(filter instructor,$(EDITION)),-DKIT_INSTRUCTOR)
 # Instructor edition only: the reference, its API renamed ref_*_init.
-REFERENCE_OBJ  := $(LESSON_OUT)/grader-instructor/reference.o
-GRADER_REF     := $(if $(filter instructor,$(EDITION)),$(REFERENCE_OBJ))
+REFERENCE_OBJ  := $(LESSON_OUT)/judge-instructor/reference.o
+JUDGE_REF      := $(if $(filter instructor,$(EDITION)),$(REFERENCE_OBJ))
+RUNNER_BIN     := $(SUB_OUT)/runner
+RUNNER_SAN_BIN := $(SUB_OUT)/runner-san
 
-$(GRADER_OBJ_DIR)/%.o: $(LESSON_TESTS)/%.c
+$(JUDGE_OBJ_DIR)/%.o: $(LESSON_TESTS)/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(GRADER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(JUDGE_CFLAGS) -c $< -o $@
 
 $(REFERENCE_OBJ): $(REFERENCE_DIR)/schedulers.c $(LESSON_DIR)/schedulers.h $(STUDENT_SYMBOLS)
 	@mkdir -p $(@D)
@@ -117,15 +145,21 @@ $(REFERENCE_OBJ): $(REFERENCE_DIR)/schedulers.c $(LESSON_DIR)/schedulers.h $(STU
 	$(Q)$(CC) $(KIT_CFLAGS) -I$(LESSON_DIR) -c $< -o $@.raw
 	$(Q)objcopy $(foreach s,$(shell cat $(STUDENT_SYMBOLS)),--redefine-sym $(s)=ref_$(s)) $@.raw $@
 
-.PHONY: grader grader-prereqs check run watch
-grader-prereqs: $(GRADER_OBJS) $(LESSON_KIT_OBJS) $(GRADER_REF) $(KIT_LIB) $(LESSON_MAIN_OBJ)
+$(JUDGE_BIN): $(JUDGE_OBJS) $(LESSON_KIT_OBJS) $(JUDGE_REF) $(KIT_LIB)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+.PHONY: grader grader-prereqs judge check run watch
+judge: $(JUDGE_BIN)
+grader-prereqs: $(JUDGE_BIN) $(LESSON_KIT_OBJS) $(LESSON_STUDENT_KIT_OBJS) $(RUNNER_MAIN_OBJ) $(KIT_LIB) $(LESSON_MAIN_OBJ)
 
 grader: $(GRADER_BIN)
 
-$(GRADER_BIN): $(GRADER_OBJS) $(LESSON_KIT_OBJS) $(GRADER_REF) $(SUB_OUT)/schedulers.o $(KIT_LIB)
+$(GRADER_BIN): $(JUDGE_BIN) $(RUNNER_BIN) $(RUNNER_SAN_BIN) mk/lesson.mk
 	@mkdir -p $(@D)
-	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(Q)printf '#!/bin/sh\n# Grades %s: the judge with this submission'"'"'s runners.\nexec "%s" --runner "%s" --runner-san "%s" "$$@"\n' \
+	    '$(SUBMISSION_DIR)' '$(abspath $(JUDGE_BIN))' '$(abspath $(RUNNER_BIN))' '$(abspath $(RUNNER_SAN_BIN))' > $@.tmp
+	$(Q)chmod +x $@.tmp && mv $@.tmp $@
 
 # ---------------------------------------------------------------------------
 # Student targets
@@ -171,4 +205,4 @@ bench-lesson:
 	$(Q)scripts/deps.sh check
 	$(Q)$(LESSON_TESTS)/bench-lesson.sh "$(MAKE)" $(BUILD) $(LESSON)
 
--include $(LESSON_MAIN_OBJ:.o=.d) $(LESSON_KIT_OBJS:.o=.d) $(GRADER_OBJS:.o=.d)
+-include $(LESSON_MAIN_OBJ:.o=.d) $(RUNNER_MAIN_OBJ:.o=.d) $(LESSON_KIT_OBJS:.o=.d) $(LESSON_STUDENT_KIT_OBJS:.o=.d) $(JUDGE_OBJS:.o=.d)

@@ -7,11 +7,15 @@ LESSON_TITLE := Learning rate scheduling
 STUDENT_FILES := schedulers.c
 
 # Pristine lesson files, always taken from lessons/3.2 (never from SUBMISSION).
-LESSON_HEADERS := schedulers.h schedule_factory.h
+LESSON_HEADERS := schedulers.h schedule_factory.h runcase.h
 LESSON_PROGRAM := main.c
 
-# Pristine kit sources linked into both the lesson program and the graders.
-LESSON_KIT_SOURCES := schedule_factory.c
+# Pristine kit sources linked into the lesson program, the runner and the judge.
+LESSON_KIT_SOURCES := schedule_factory.c runcase.c
+# ... and the one that names the student's functions: never in the judge.
+LESSON_STUDENT_KIT_SOURCES := sched_build.c
+# The runner's main: the student's schedulers on one case (runcase.h).
+LESSON_RUNNER := runner.c
 
 # What the graders grade: required schedulers, then the extra-credit bonus.
 LESSON_REQUIRED := constant step exponential plateau

@@ -35,12 +35,3 @@ Scheduler *sched_build_with(const SchedInits *inits, SchedStorage *st, const Sch
         return &st->warmup_cosine.base;
     }
 }
-
-/* The functions of schedulers.c: the student's, or the reference's. */
-static const SchedInits LESSON_INITS = {constant_init, step_decay_init, exponential_init,
-                                        plateau_init, warmup_cosine_init};
-
-Scheduler *sched_build(SchedStorage *st, const SchedSettings *s)
-{
-    return sched_build_with(&LESSON_INITS, st, s);
-}

@@ -91,14 +91,6 @@ static const char *num(double v, char *buf, size_t size)
     return buf;
 }
 
-/* The submission's run of one case. */
-typedef struct {
-    int n;
-    double *lr;
-    double *loss;      /* curves only */
-    double *val_loss;  /* curves with validation only */
-} Run;
-
 static void describe_case(Text *t, const GoldenCase *c)
 {
     char settings[256];
@@ -158,38 +150,6 @@ static void write_plot_data(const char *path, const GoldenCase *c, const Run *r)
 }
 
 /* ------------------------------------------------------------------------
- * Running one case with the submission
- * ------------------------------------------------------------------------ */
-
-static void run_replay(const GoldenCase *c, Run *r)
-{
-    SchedStorage storage;
-    Scheduler *s = sched_build(&storage, &c->sched);
-    r->n = c->n;
-    r->lr = calloc((size_t)c->n, sizeof(double));
-    for (int e = 0; e < c->n; e++) {
-        r->lr[e] = s->lr;
-        s->step(s, c->metric[e]);
-    }
-}
-
-static int run_curve(const GoldenCase *c, Run *r)
-{
-    DemoRun run;
-    demo_run_init(&run, &c->train);
-    SchedStorage storage;
-    Scheduler *s = sched_build(&storage, &c->sched);
-    Curve curve;
-    int status = train(&run.model, &run.train_set, &run.val_set, s, &c->train.train, &run.g, &curve);
-    r->n = curve.n;
-    r->lr = curve.lr;          /* the Run takes the curve's arrays */
-    r->loss = curve.loss;
-    r->val_loss = curve.val_loss;
-    demo_run_free(&run);
-    return status;
-}
-
-/* ------------------------------------------------------------------------
  * Comparing
  * ------------------------------------------------------------------------ */
 
@@ -223,19 +183,14 @@ static void add_hint(Text *t, Diagnosis d)
         add(t, "\n  or [%s]: %s", d.also->id, d.also->text);
 }
 
-/* Runs case ci with the submission and compares. Returns 0 (pass), 1 (the
- * rates differ from *first_lr on) or 2 (rates equal, losses differ from
- * *first_loss on); r keeps the run for the message. */
-static int run_and_compare(const Golden *g, int ci, Run *r, int *first, bool *in_val)
+/* Compares the submission's run r of case ci. Returns 0 (pass), 1 (the
+ * rates differ from *first on), 2 (rates equal, losses differ from *first
+ * on) or 3 (the run has the wrong number of epochs). */
+static int compare_run(const Golden *g, int ci, const Run *r, int *first, bool *in_val)
 {
     const GoldenCase *c = &g->cases[ci];
-    memset(r, 0, sizeof *r);
-    if (c->is_curve) {
-        if (run_curve(c, r) != 0 || r->n != c->n)
-            return 3;
-    } else {
-        run_replay(c, r);
-    }
+    if (r->n != c->n)
+        return 3;
     *first = first_lr_difference(c, r, lr_tolerance(&c->sched));
     if (*first >= 0)
         return 1;
@@ -245,14 +200,6 @@ static int run_and_compare(const Golden *g, int ci, Run *r, int *first, bool *in
             return 2;
     }
     return 0;
-}
-
-static void free_run(Run *r)
-{
-    free(r->lr);
-    free(r->loss);
-    free(r->val_loss);
-    memset(r, 0, sizeof *r);
 }
 
 /* The message of a failed case. */
@@ -348,8 +295,22 @@ static void candidates_update(Candidates *k, const Golden *g, int ci, const Run 
     }
 }
 
-int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_data, char *msg,
-                    size_t msg_size)
+/* The hint for a runner that did not end well. */
+const Hint *runner_failure_hint(RunnerStatus status)
+{
+    switch (status) {
+    case RUNNER_TIMEOUT: return hint_find("timeout");
+    case RUNNER_EXITED: return hint_find("exit-called");
+    case RUNNER_SANITIZER: return hint_find("memory-error");
+    case RUNNER_FLOODED: return hint_find("output-flood");
+    case RUNNER_BAD_TRACE: return hint_find("bad-trace");
+    case RUNNER_NOT_STARTED: return hint_find("grader-error");
+    default: return hint_find("crash-signal");
+    }
+}
+
+int run_golden_test(const Golden *g, const RunnerConfig *runner, const GradedTest *test,
+                    const char *plot_data, char *msg, size_t msg_size)
 {
     char id[64];
     graded_test_id(test, id, sizeof id);
@@ -359,38 +320,66 @@ int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_da
     candidates_init(&k, g);
     int checked = 0, failed_case = -1, failed_status = 0, failed_first = 0;
     bool failed_in_val = false;
-    Run failed_run = {0};
+    /* Every case of the test, as the runs of one case for the runner. */
+    RunCase rc = {0};
+    int case_of_run[CASE_MAX_RUNS];
     for (int ci = 0; ci < g->ncases; ci++) {
         if (strcmp(g->cases[ci].test, id) != 0)
             continue;
-        checked++;
-        Run r;
+        const GoldenCase *gc = &g->cases[ci];
+        RunSpec spec = {.is_curve = gc->is_curve, .interleave = gc->interleave,
+                        .sched = gc->sched, .train = gc->train,
+                        .epochs = gc->n, .metric = gc->metric};
+        spec.train.train.epochs = gc->n;
+        if (case_add(&rc, &spec) != 0)
+            break;
+        case_of_run[rc.nruns - 1] = ci;
+    }
+    checked = rc.nruns;
+    Trace trace;
+    runner_trace(runner, &rc, &trace);
+    if (checked > 0 && trace.status != RUNNER_OK) {
+        int run = trace.failed_run >= 0 ? trace.failed_run : 0;
+        describe_case(&t, &g->cases[case_of_run[run]]);
+        const Hint *h = runner_failure_hint(trace.status);
+        add(&t, ":\n%s\nhint [%s]: %s", trace.what, h->id, h->text);
+        trace_free(&trace);
+        case_free(&rc);
+        return 1;
+    }
+    const Run *failed_run = NULL;
+    for (int i = 0; i < checked; i++) {
+        int ci = case_of_run[i];
+        const Run *r = &trace.runs[i];
         int first = -1;
         bool in_val = false;
-        int status = run_and_compare(g, ci, &r, &first, &in_val);
+        int status = compare_run(g, ci, r, &first, &in_val);
         if (status == 0 || status == 1)
-            candidates_update(&k, g, ci, &r, status == 1);
+            candidates_update(&k, g, ci, r, status == 1);
         if (status != 0 && failed_case < 0) {
             failed_case = ci;
             failed_status = status;
             failed_first = first;
             failed_in_val = in_val;
             failed_run = r;      /* kept for the message */
-        } else {
-            free_run(&r);
         }
     }
     if (checked == 0) {
         add(&t, "no golden case is tagged %s: the golden data and the graders disagree "
                 "(regenerate with make golden)", id);
+        trace_free(&trace);
+        case_free(&rc);
         return 1;
     }
-    if (failed_case < 0)
+    if (failed_case < 0) {
+        trace_free(&trace);
+        case_free(&rc);
         return 0;
+    }
     const GoldenCase *c = &g->cases[failed_case];
     Diagnosis d = {hint_find("loss-differs"), NULL, failed_first};
     if (failed_status == 1) {
-        d = classify(&c->sched, c->lr, failed_run.lr, c->n, g, failed_case);
+        d = classify(&c->sched, c->lr, failed_run->lr, c->n, g, failed_case);
         /* Impossible values speak for themselves; otherwise prefer a mistake
          * that explains every case of the test, and name a second one only
          * when it explains them too. Without evidence every mistake would
@@ -410,9 +399,10 @@ int run_golden_test(const Golden *g, const GradedTest *test, const char *plot_da
             d.also = also;
         }
     }
-    describe_failure(&t, c, &failed_run, failed_status, failed_first, failed_in_val, d);
+    describe_failure(&t, c, failed_run, failed_status, failed_first, failed_in_val, d);
     if (plot_data && failed_status != 3)
-        write_plot_data(plot_data, c, &failed_run);
-    free_run(&failed_run);
+        write_plot_data(plot_data, c, failed_run);
+    trace_free(&trace);
+    case_free(&rc);
     return 1;
 }

@@ -6,8 +6,8 @@
  * curves train the lesson's model in the kit's core with the submitted
  * scheduler and compare rates and losses with torch's run.
  *
- * These functions run inside Check's forked test process: a crash, a hang or
- * an exit() in the submission ends that process only.
+ * These functions run inside Check's forked test process of the judge; the
+ * submission itself runs in the runner (runs.h), a process of its own.
  */
 #ifndef GRADER_CASES_H
 #define GRADER_CASES_H
@@ -16,6 +16,8 @@
 #include <stddef.h>
 
 #include "golden.h"
+#include "hints.h"
+#include "runs.h"
 
 typedef enum { CHECK_GOLDEN, CHECK_HIDDEN } CheckKind;
 
@@ -38,7 +40,10 @@ void graded_test_id(const GradedTest *t, char *buf, size_t size);
  * the failure message (case, first differing epoch, expected vs got, the
  * tolerance, "hint [id]: ...") in msg and, when plot_data is not NULL, the
  * student's and torch's curves written there for the overlay plot. */
-int run_golden_test(const Golden *g, const GradedTest *t, const char *plot_data, char *msg,
-                    size_t msg_size);
+int run_golden_test(const Golden *g, const RunnerConfig *runner, const GradedTest *t,
+                    const char *plot_data, char *msg, size_t msg_size);
+
+/* The hint for a runner that crashed, hung, exited, flooded, ... */
+const Hint *runner_failure_hint(RunnerStatus status);
 
 #endif

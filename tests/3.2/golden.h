@@ -21,6 +21,7 @@
 typedef struct {
     char id[64];
     bool is_curve;          /* curve: train; otherwise replay */
+    bool interleave;        /* replay stepped alongside the case before it (runcase.h) */
     char test[48];          /* "step/lr-post", empty when no grader test uses it */
     SchedSettings sched;
     DemoSettings train;     /* curve: the training run's settings */

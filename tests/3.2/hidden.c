@@ -124,32 +124,52 @@ static void rates(Scheduler *s, const double *metric, int n, double *lr)
     }
 }
 
-int run_hidden_test(const GradedTest *t, uint64_t grading_seed, char *msg, size_t msg_size)
+int run_hidden_test(const GradedTest *t, const RunnerConfig *runner, uint64_t grading_seed,
+                    char *msg, size_t msg_size)
 {
     Generator g;
     /* One stream per scheduler, so the checks do not depend on which ran first. */
     rng_manual_seed(&g, grading_seed * 31u + (uint64_t)t->sched + 1u);
-    double metric[MAX_EPOCHS + 40], expected[MAX_EPOCHS + 40], got[MAX_EPOCHS + 40];
+    static double metric[SETS][MAX_EPOCHS + 40], expected[SETS][MAX_EPOCHS + 40];
+    SchedSettings settings[SETS];
+    RunCase rc = {0};
     for (int k = 0; k < SETS; k++) {
-        SchedSettings s;
         int n;
-        draw_settings(&g, t->sched, &s, metric, &n);
-        SchedStorage ref_storage, student_storage;
-        rates(sched_build_with(&REF_INITS, &ref_storage, &s), metric, n, expected);
-        rates(sched_build(&student_storage, &s), metric, n, got);
-        Tolerance tol = lr_tolerance(&s);
+        draw_settings(&g, t->sched, &settings[k], metric[k], &n);
+        SchedStorage ref_storage;
+        rates(sched_build_with(&REF_INITS, &ref_storage, &settings[k]), metric[k], n, expected[k]);
+        RunSpec spec = {.sched = settings[k], .epochs = n, .metric = metric[k]};
+        case_add(&rc, &spec);
+    }
+    Trace trace;
+    int failed = 0;
+    /* Messages name the check and the epoch, never the hidden settings or values. */
+    if (runner_trace(runner, &rc, &trace) != RUNNER_OK) {
+        const Hint *h = runner_failure_hint(trace.status);
+        snprintf(msg, msg_size, "hidden check %s/%s: %s\nhint [%s]: %s", SCHED_NAMES[t->sched],
+                 t->name, trace.what, h->id, h->text);
+        failed = 1;
+    }
+    for (int k = 0; k < SETS && !failed; k++) {
+        const Run *r = &trace.runs[k];
+        int n = rc.runs[k].epochs;
+        Tolerance tol = lr_tolerance(&settings[k]);
         for (int e = 0; e < n; e++) {
-            if (within(expected[e], got[e], tol))
+            if (within(expected[k][e], r->lr[e], tol))
                 continue;
-            Diagnosis d = classify(&s, expected, got, n, NULL, -1);
+            Diagnosis d = classify(&settings[k], expected[k], r->lr, n, NULL, -1);
             snprintf(msg, msg_size,
-                     "hidden check %s/hidden, parameter set %d of %d: the learning rate differs "
+                     "hidden check %s/%s, parameter set %d of %d: the learning rate differs "
                      "from epoch %d on (the hidden settings and values are not shown).\n"
                      "hint [%s]: %s",
-                     SCHED_NAMES[t->sched], k + 1, SETS, e, d.hint->id, d.hint->text);
-            return 1;
+                     SCHED_NAMES[t->sched], t->name, k + 1, SETS, e, d.hint->id, d.hint->text);
+            failed = 1;
+            break;
         }
     }
-    msg[0] = '\0';
-    return 0;
+    trace_free(&trace);
+    case_free(&rc);
+    if (!failed)
+        msg[0] = '\0';
+    return failed;
 }

@@ -137,6 +137,15 @@ static const Hint HINTS[] = {
                 "changes (a step function needs no loop at all)."},
     {"exit-called", "your code called exit() (or returned from main): a scheduler must "
                     "return to its caller, never end the program."},
+    {"memory-error", "your code read or wrote memory it does not own, or did arithmetic C "
+                     "leaves undefined (the kind and line are named above): look for an array "
+                     "index past its end or a pointer cast to the wrong struct there."},
+    {"output-flood", "your code wrote far more output than the trace can hold: remove the "
+                     "printing loop (debugging output goes to stderr, and a little is fine)."},
+    {"bad-trace", "the runner's output was not a trace: code outside the schedulers (a "
+                  "constructor, or a write to file descriptor 1) printed into it."},
+    {"grader-error", "the grader could not run your code: this is not your fault; tell your "
+                     "instructor."},
     {"skipped", "not run: an earlier test of this scheduler timed out, so this one would "
                 "too."},
 };

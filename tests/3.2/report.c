@@ -161,6 +161,8 @@ int write_results_json(const char *path, const TestOutcome *outcomes, int count,
     json_object *extra = json_object_new_object();
     json_object_object_add(extra, "lesson", json_object_new_string("3.2"));
     json_object_object_add(extra, "edition", json_object_new_string(instructor ? "instructor" : "student"));
+    const char *sandbox = getenv("KIT_JUDGE_SANDBOX");
+    json_object_object_add(extra, "sandbox", json_object_new_string(sandbox ? sandbox : "none"));
     json_object_object_add(extra, "schedulers", per_sched);
     json_object_object_add(root, "extra_data", extra);
     int status = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -1,24 +1,37 @@
-/* grader.c: the lesson 3.2 grader binary.
+/* judge.c: the lesson 3.2 judge, the program that decides a grade.
  *
- *   grader [--json FILE] [--plots DIR] [--only NAME] [--timeout SECONDS]
+ *   judge --runner RUNNER [--runner-san RUNNER] [--json FILE] [--plots DIR]
+ *         [--only NAME] [--timeout SECONDS] [--sandbox none|rlimit|bwrap|auto]
+ *         [--sandbox-user NAME] [--seed-file FILE]
  *
- * Runs every graded test (cases.h) of the scheduler file it was linked with,
- * each in its own Check test process (fork mode, a timeout per test), prints
- * one line per test with the failure message, hint and overlay plot, a score
- * per scheduler and `Score: a/b`, and writes results.json (report.h) when
- * --json is given: before the first test (every test "not run") and after
- * each one, so a file exists whatever happens.
+ * The submission is not linked into this program: it is linked into the
+ * runner (lessons/3.2/runner.c), which the judge starts for every graded
+ * test with the test's cases on stdin (runs.h), alone and, when grading
+ * others, inside bubblewrap as an unprivileged user (spawn.h). The judge
+ * reads the runner's trace, compares it with the golden data (or, for the
+ * hidden checks of the instructor edition, with the reference it runs
+ * itself), and alone writes the verdicts: one Check test per graded check,
+ * in fork mode, so that one check's trouble never stops the others.
+ *
+ * It prints one line per test with the failure message, hint and overlay
+ * plot, a score per scheduler and `Score: a/b`, and writes results.json
+ * (report.h) when --json is given: before the first test (every test "not
+ * run") and after each one, so a file exists whatever happens.
  *
  * Golden data: the directory compiled in as KIT_GOLDEN_DIR (absolute), or
  * the environment variable KIT_GOLDEN_DIR. Exit status: 0 when every
  * required test that ran passed, 1 otherwise, 2 for a usage or setup error.
  * The instructor edition (built with -DKIT_INSTRUCTOR) adds hidden checks and
- * needs GRADING_SEED in the environment.
+ * needs the grading seed: --seed-file (a file holding the number) or
+ * GRADING_SEED in the environment. Neither reaches the runner: it is
+ * started with an environment of its own (runs.c).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -37,6 +50,7 @@
 #endif
 #include "hints.h"
 #include "report.h"
+#include "runs.h"
 
 #ifndef KIT_GOLDEN_DIR
 #define KIT_GOLDEN_DIR "tests/golden/3.2"
@@ -55,18 +69,11 @@ static Golden golden;
 static char plots_dir[PATH_MAX];
 static uint64_t grading_seed;
 static char message[MSG_SIZE];
+static RunnerConfig runner;
 
 static void plot_data_path(const GradedTest *t, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/%s-%s.dat", plots_dir, SCHED_NAMES[t->sched], t->name);
-}
-
-/* Check counts a test process that exits with status 0 as passed, even when
- * exit(0) came from the submission half-way through. So a test that really
- * reached its end leaves this marker, and a "pass" without it is an exit. */
-static void done_marker_path(const GradedTest *t, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/.%s-%s.done", plots_dir, SCHED_NAMES[t->sched], t->name);
 }
 
 /* One graded test; _i is its index in GRADED_TESTS. Runs in a child process. */
@@ -76,7 +83,7 @@ START_TEST(graded_test)
     int failed;
     if (t->kind == CHECK_HIDDEN) {
 #ifdef KIT_INSTRUCTOR
-        failed = run_hidden_test(t, grading_seed, message, sizeof message);
+        failed = run_hidden_test(t, &runner, grading_seed, message, sizeof message);
 #else
         failed = 1;
         snprintf(message, sizeof message, "hidden checks exist only in the instructor edition");
@@ -84,15 +91,10 @@ START_TEST(graded_test)
     } else {
         char plot_data[PATH_MAX + 64];
         plot_data_path(t, plot_data, sizeof plot_data);
-        failed = run_golden_test(&golden, t, plot_data, message, sizeof message);
+        failed = run_golden_test(&golden, &runner, t, plot_data, message, sizeof message);
     }
     if (failed)
         ck_abort_msg("%s", message);
-    char done[PATH_MAX + 64];
-    done_marker_path(t, done, sizeof done);
-    FILE *f = fopen(done, "w");
-    if (f)
-        fclose(f);
 }
 END_TEST
 
@@ -127,40 +129,15 @@ static void hint_id_of(const char *msg, char *id, size_t size)
     id[len] = '\0';
 }
 
-/* Check reports a crash, a timeout or an exit() as CK_ERROR with its own
- * wording (check_run.c); say it in the student's terms. */
-static char *describe_error(const char *check_msg, double timeout, char *hint, size_t hint_size,
-                            bool *timed_out)
+/* A Check test process of the judge itself that did not end well: the
+ * submission runs elsewhere, so this is the grader's fault, never the
+ * student's (but a timeout of a whole test still counts as the code's). */
+static char *describe_error(const char *check_msg, char *hint, size_t hint_size)
 {
-    int value;
-    *timed_out = false;
-    const Hint *h;
-    char *text;
-    if (strstr(check_msg, "timeout")) {
-        *timed_out = true;
-        h = hint_find("timeout");
-        text = format("timeout after %g s: the test did not finish (an endless loop?)", timeout);
-    } else if (sscanf(check_msg, "Received signal %d", &value) == 1) {
-        const char *name = strsignal(value);
-        char lower[64];
-        snprintf(lower, sizeof lower, "%s", name ? name : "unknown signal");
-        for (char *p = lower; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
-        h = hint_find("crash-signal");
-        text = format("crashed with signal %d (%s)", value, lower);
-    } else if (sscanf(check_msg, "Early exit with return value %d", &value) == 1) {
-        h = hint_find("exit-called");
-        text = format("called exit(%d): the test process ended inside your code%s", value,
-                      value != 0 ? " (or a sanitizer stopped it: its report is above)" : "");
-    } else {
-        h = hint_find("crash-signal");
-        text = format("the test process failed: %s", check_msg);
-    }
+    const Hint *h = hint_find("grader-error");
     snprintf(hint, hint_size, "%s", h->id);
-    char *full = format("%s\nhint [%s]: %s", text, h->id, h->text);
-    free(text);
-    return full;
+    return format("the grader's own test process failed (%s)\nhint [%s]: %s", check_msg, h->id,
+                  h->text);
 }
 
 /* ------------------------------------------------------------------------
@@ -171,6 +148,10 @@ typedef struct {
     const char *json;
     const char *only;
     double timeout;
+    const char *runner, *runner_san;
+    const char *sandbox;        /* none, rlimit, bwrap, auto */
+    const char *sandbox_user;
+    const char *seed_file;
 } GraderOptions;
 
 static _Noreturn void usage_error(const char *fmt, ...)
@@ -215,8 +196,11 @@ static GraderOptions parse_args(int argc, char **argv)
     static const struct option options[] = {
         {"json", required_argument, NULL, 'j'}, {"plots", required_argument, NULL, 'p'},
         {"only", required_argument, NULL, 'o'}, {"timeout", required_argument, NULL, 't'},
+        {"runner", required_argument, NULL, 'r'}, {"runner-san", required_argument, NULL, 'R'},
+        {"sandbox", required_argument, NULL, 's'}, {"sandbox-user", required_argument, NULL, 'u'},
+        {"seed-file", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    GraderOptions o = {NULL, NULL, 3.0};
+    GraderOptions o = {NULL, NULL, 3.0, NULL, NULL, "none", NULL, NULL};
     default_plots_dir();
     opterr = 0;
     int c;
@@ -225,6 +209,11 @@ static GraderOptions parse_args(int argc, char **argv)
         case 'j': o.json = optarg; break;
         case 'p': snprintf(plots_dir, sizeof plots_dir, "%s", optarg); break;
         case 'o': o.only = optarg; break;
+        case 'r': o.runner = optarg; break;
+        case 'R': o.runner_san = optarg; break;
+        case 's': o.sandbox = optarg; break;
+        case 'u': o.sandbox_user = optarg; break;
+        case 'S': o.seed_file = optarg; break;
         case 't': {
             char *end;
             o.timeout = strtod(optarg, &end);
@@ -233,7 +222,9 @@ static GraderOptions parse_args(int argc, char **argv)
             break;
         }
         case 'h':
-            puts("usage: grader [--json FILE] [--plots DIR] [--only NAME] [--timeout SECONDS]\n"
+            puts("usage: judge --runner RUNNER [--runner-san RUNNER] [--json FILE] [--plots DIR]\n"
+                 "             [--only NAME] [--timeout SECONDS] [--sandbox none|rlimit|bwrap|auto]\n"
+                 "             [--sandbox-user NAME] [--seed-file FILE]\n"
                  "  NAME: a scheduler (constant, step, exponential, plateau, warmup_cosine)\n"
                  "        or one test (step/lr-edges)\n"
                  "  env: KIT_GOLDEN_DIR (golden data), GRADING_SEED (instructor edition),\n"
@@ -245,6 +236,11 @@ static GraderOptions parse_args(int argc, char **argv)
     }
     if (optind < argc)
         usage_error("unexpected argument '%s'", argv[optind]);
+    if (!o.runner)
+        usage_error("--runner RUNNER is required (the submission's runner program)");
+    if (strcmp(o.sandbox, "none") && strcmp(o.sandbox, "rlimit") && strcmp(o.sandbox, "bwrap") &&
+        strcmp(o.sandbox, "auto"))
+        usage_error("--sandbox expects none, rlimit, bwrap or auto, got '%s'", o.sandbox);
     if (o.only) {
         bool known = false;
         for (int i = 0; i < GRADED_TEST_COUNT; i++)
@@ -279,48 +275,43 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
                              SCHED_NAMES[t->sched], timeout, hint_find("skipped")->text);
         return;
     }
-    char plot_data[PATH_MAX + 64], done[PATH_MAX + 64];
+    char plot_data[PATH_MAX + 64];
     plot_data_path(t, plot_data, sizeof plot_data);
-    done_marker_path(t, done, sizeof done);
     unlink(plot_data);
-    unlink(done);
 
     Suite *suite = suite_create(SCHED_NAMES[t->sched]);
     TCase *tc = tcase_create(t->name);
-    tcase_set_timeout(tc, timeout);
+    /* The runner has its own clock (runs.h); this one only guards the judge. */
+    tcase_set_timeout(tc, 4 * timeout + 10);
     tcase_add_loop_test(tc, graded_test, i, i + 1);
     suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_set_fork_status(runner, CK_FORK);   /* never run student code in this process */
+    SRunner *srunner = srunner_create(suite);
+    srunner_set_fork_status(srunner, CK_FORK);   /* one check's trouble ends its process only */
     double start = now();
-    srunner_run(runner, NULL, NULL, CK_SILENT);  /* CK_RUN_SUITE / CK_RUN_CASE still apply */
+    srunner_run(srunner, NULL, NULL, CK_SILENT);  /* CK_RUN_SUITE / CK_RUN_CASE still apply */
     out->seconds = now() - start;
-    if (srunner_ntests_run(runner) == 0) {
+    if (srunner_ntests_run(srunner) == 0) {
         out->outcome = OUTCOME_NOT_RUN;
-        srunner_free(runner);
+        srunner_free(srunner);
         return;
     }
-    TestResult **results = srunner_results(runner);
+    TestResult **results = srunner_results(srunner);
     TestResult *r = results[0];
     const char *msg = tr_msg(r) ? tr_msg(r) : "";
-    if (tr_rtype(r) == CK_PASS && access(done, F_OK) == 0) {
+    if (tr_rtype(r) == CK_PASS) {
         out->outcome = OUTCOME_PASSED;
         out->output = format("");
-    } else if (tr_rtype(r) == CK_PASS) {
-        out->outcome = OUTCOME_FAILED;
-        out->output = describe_error("Early exit with return value 0", timeout, out->hint,
-                                     sizeof out->hint, timed_out);
     } else if (tr_rtype(r) == CK_FAILURE) {
         out->outcome = OUTCOME_FAILED;
         out->output = format("%s", msg);
         hint_id_of(msg, out->hint, sizeof out->hint);
+        *timed_out = strcmp(out->hint, "timeout") == 0;
     } else {
         out->outcome = OUTCOME_FAILED;
-        out->output = describe_error(msg, timeout, out->hint, sizeof out->hint, timed_out);
+        out->output = describe_error(msg, out->hint, sizeof out->hint);
     }
     free(results);
-    srunner_free(runner);
-    unlink(done);
+    srunner_free(srunner);
 
     if (out->outcome == OUTCOME_FAILED && access(plot_data, R_OK) == 0) {
         char stem[PATH_MAX + 64], written[PATH_MAX + 64], title[128], id[64];
@@ -397,6 +388,75 @@ static void setup_error(const char *json, TestOutcome *outcomes, int count, cons
     exit(2);
 }
 
+static void absolute(const char *path, char *buf, size_t size)
+{
+    if (path[0] == '/' || !getcwd(buf, size))
+        snprintf(buf, size, "%s", path);
+    else
+        snprintf(buf + strlen(buf), size - strlen(buf), "/%s", path);
+}
+
+/* The runners, their limits and their sandbox. --sandbox auto takes
+ * bubblewrap when it works here, else rlimits, and says which in one line. */
+static void setup_runner(const GraderOptions *o, TestOutcome *outcomes, int count)
+{
+    static char runner_path[PATH_MAX], san_path[PATH_MAX];
+    absolute(o->runner, runner_path, sizeof runner_path);
+    if (access(runner_path, X_OK) != 0)
+        setup_error(o->json, outcomes, count, "no runner program at %s", runner_path);
+    runner.runner = runner_path;
+    if (o->runner_san) {
+        absolute(o->runner_san, san_path, sizeof san_path);
+        if (access(san_path, X_OK) != 0)
+            setup_error(o->json, outcomes, count, "no sanitizer runner at %s", san_path);
+        runner.runner_san = san_path;
+    }
+    /* A run's wall clock is the test's timeout; CPU slightly less. The
+     * sanitizer build is slower and cannot live under an address-space cap
+     * (its shadow memory is reserved, not used): it is bounded by its own
+     * RSS limit (runs.c) and the process count instead. */
+    runner.limits = (SpawnLimits){.wall_seconds = o->timeout, .cpu_seconds = o->timeout,
+                                  .mem_mib = 256, .nproc = 0, .tmp_mib = 16,
+                                  .out_cap = 0, .err_cap = 64 * 1024};
+    runner.san_limits = runner.limits;
+    runner.san_limits.wall_seconds = 3 * o->timeout;
+    runner.san_limits.cpu_seconds = 3 * o->timeout;
+    runner.san_limits.mem_mib = 0;
+    Sandbox *sb = &runner.sandbox;
+    sb->bwrap = "/usr/bin/bwrap";
+    if (o->sandbox_user) {
+        struct passwd *pw = getpwnam(o->sandbox_user);
+        if (!pw)
+            setup_error(o->json, outcomes, count, "no user %s for --sandbox-user", o->sandbox_user);
+        if (geteuid() != 0)
+            setup_error(o->json, outcomes, count, "--sandbox-user needs root (the judge switches "
+                                                  "to that user for each run)");
+        sb->as_user = true;
+        sb->uid = pw->pw_uid;
+        sb->gid = pw->pw_gid;
+        /* The job's own user: its process count is this job's. */
+        runner.limits.nproc = runner.san_limits.nproc = 16;
+    }
+    char why[256];
+    if (strcmp(o->sandbox, "none") == 0) {
+        sb->kind = SANDBOX_NONE;
+    } else if (strcmp(o->sandbox, "rlimit") == 0) {
+        sb->kind = SANDBOX_RLIMIT;
+    } else {
+        sb->kind = SANDBOX_BWRAP;
+        if (!sandbox_works(sb, why, sizeof why)) {
+            if (strcmp(o->sandbox, "bwrap") == 0)
+                setup_error(o->json, outcomes, count, "bubblewrap does not work here: %s", why);
+            sb->kind = SANDBOX_RLIMIT;
+            fprintf(stderr, "judge: bubblewrap is unavailable here (%s): runners get rlimits "
+                            "and their own user only\n", why);
+        }
+    }
+    char text[256];
+    sandbox_describe(sb, text, sizeof text);
+    setenv("KIT_JUDGE_SANDBOX", text, 1);   /* for results.json (report.c) */
+}
+
 int main(int argc, char **argv)
 {
     GraderOptions opt = parse_args(argc, argv);
@@ -421,16 +481,26 @@ int main(int argc, char **argv)
     if (golden_load(&golden, dir, err, sizeof err) != 0)
         setup_error(opt.json, outcomes, count, "cannot load the golden data: %s (set KIT_GOLDEN_DIR)", err);
     if (INSTRUCTOR) {
+        char seed_text[64] = "";
         const char *seed = getenv("GRADING_SEED");
+        if (opt.seed_file) {
+            FILE *f = fopen(opt.seed_file, "r");
+            if (!f || !fgets(seed_text, sizeof seed_text, f))
+                setup_error(opt.json, outcomes, count, "cannot read the seed file %s", opt.seed_file);
+            fclose(f);
+            seed_text[strcspn(seed_text, "\r\n")] = '\0';
+            seed = seed_text;
+        }
         char *end;
         if (!seed || !*seed)
             setup_error(opt.json, outcomes, count, "the instructor edition needs GRADING_SEED (a number)");
         grading_seed = strtoull(seed, &end, 10);
         if (*end)
             setup_error(opt.json, outcomes, count, "GRADING_SEED must be a whole number, got '%s'", seed);
-        /* The submission runs in this process's children: let it not read the seed. */
-        unsetenv("GRADING_SEED");
     }
+    /* Nothing of this process's environment reaches a runner anyway (runs.c). */
+    unsetenv("GRADING_SEED");
+    setup_runner(&opt, outcomes, count);
     if (mkdir(plots_dir, 0777) != 0 && errno != EEXIST)
         setup_error(opt.json, outcomes, count, "cannot create the plot folder %s", plots_dir);
     check_set_max_msg_size(MSG_SIZE);
