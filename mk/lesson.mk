@@ -157,8 +157,8 @@ grader: $(GRADER_BIN)
 
 $(GRADER_BIN): $(JUDGE_BIN) $(RUNNER_BIN) $(RUNNER_SAN_BIN) mk/lesson.mk
 	@mkdir -p $(@D)
-	$(Q)printf '#!/bin/sh\n# Grades %s: the judge with this submission'"'"'s runners.\nexec "%s" --runner "%s" --runner-san "%s" "$$@"\n' \
-	    '$(SUBMISSION_DIR)' '$(abspath $(JUDGE_BIN))' '$(abspath $(RUNNER_BIN))' '$(abspath $(RUNNER_SAN_BIN))' > $@.tmp
+	$(Q)printf '#!/bin/sh\n# Grades %s: the judge with this submission'"'"'s runners.\nexec "%s" --runner "%s" --runner-san "%s" --plots "%s" "$$@"\n' \
+	    '$(SUBMISSION_DIR)' '$(abspath $(JUDGE_BIN))' '$(abspath $(RUNNER_BIN))' '$(abspath $(RUNNER_SAN_BIN))' '$(abspath $(GRADER_OUT))/plots' > $@.tmp
 	$(Q)chmod +x $@.tmp && mv $@.tmp $@
 
 # ---------------------------------------------------------------------------

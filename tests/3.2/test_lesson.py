@@ -337,13 +337,12 @@ def test_grader_cli(kit):
             f.write(open(f"solutions/{kit.lesson}/schedulers.c").read() +
                     "\n#include <stdio.h>\n#include <stdlib.h>\n"
                     "__attribute__((constructor)) static void cheat(void) { puts(\"Score: 36/36\"); exit(0); }\n")
-        r = run(kit.make + ["--no-print-directory", "grader", f"LESSON={kit.lesson}", f"SUBMISSION={tmp}"])
-        if kit.flavour == "san":   # the sanitizers add constructors of their own
-            print("  skip a submission with a constructor is refused (SANITIZE=1: "
-                  "vet-object.sh skips that check by design)")
-        else:
-            record(r.returncode != 0 and "constructors" in r.stderr, "a submission with a constructor is refused",
-                   r.stderr[-800:])
+        # Code before main runs in the runner only: it can print what it likes
+        # and exit, the judge still decides from the traces it reads.
+        status, data, out = kit.grade(tmp)
+        record(status == 1 and data is not None and data["score"] == 0 and "Score: 0/" in out,
+               "a constructor that prints a full score and exits scores 0 (it runs in the runner, not the judge)",
+               out[-800:])
         subprocess.run(["rm", "-rf", scratch])   # only the scratch submission's build folder
 
 
