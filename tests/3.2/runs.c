@@ -273,6 +273,8 @@ RunnerStatus runner_trace(const RunnerConfig *cfg, const RunCase *c, Trace *t)
             read_rows(c, sr.out, &scratch);
             scratch.status = RUNNER_OK;
             if (judge_spawn(&sr, c, &scratch, &san, true) != RUNNER_OK) {
+                if (getenv("KIT_JUDGE_DEBUG"))   /* the kit's own debugging: never in a report */
+                    fprintf(stderr, "judge: sanitizer runner's stderr:\n%s\n", sr.err);
                 t->status = scratch.status == RUNNER_SANITIZER ? RUNNER_SANITIZER : scratch.status;
                 t->failed_run = scratch.failed_run;
                 snprintf(t->what, sizeof t->what, "%.600s%s", scratch.what,

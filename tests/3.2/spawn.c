@@ -3,6 +3,7 @@
 
 #include "spawn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -108,6 +110,23 @@ static _Noreturn void child(const Sandbox *sb, const SpawnLimits *lim, const cha
     _exit(127);
 }
 
+/* Whether any process runs as uid (a /proc entry is owned by its process's uid). */
+static bool user_has_processes(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return false;
+    bool found = false;
+    for (struct dirent *d; !found && (d = readdir(proc));) {
+        struct stat st;
+        if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+            fstatat(dirfd(proc), d->d_name, &st, 0) == 0 && st.st_uid == uid)
+            found = true;
+    }
+    closedir(proc);
+    return found;
+}
+
 /* Ends every process of the grading user (detached ones included): a child
  * that has become that user sends SIGKILL to everything it may signal. */
 static void kill_user_processes(const Sandbox *sb)
@@ -116,14 +135,19 @@ static void kill_user_processes(const Sandbox *sb)
         return;
     pid_t pid = fork();
     if (pid == 0) {
-        if (become_user(sb) == 0) {
-            signal(SIGKILL, SIG_DFL);
-            kill(-1, SIGKILL);
-        }
+        if (become_user(sb) == 0)
+            kill(-1, SIGKILL);   /* every process of the user but this one */
         _exit(0);
     }
     if (pid > 0)
         waitpid(pid, NULL, 0);
+    /* Orphans of the run (bwrap's own init, say) were re-parented to us
+     * (spawn_run made this process a subreaper): reap them. */
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        continue;
+    /* They count against the next run's process limit until they are gone. */
+    for (int i = 0; i < 1000 && user_has_processes(sb->uid); i++)
+        usleep(1000);
 }
 
 typedef struct {
@@ -164,6 +188,9 @@ int spawn_run(const Sandbox *sb, const SpawnLimits *lim, const char *program,
               char *const envp[], const char *input, size_t input_len, SpawnResult *res)
 {
     memset(res, 0, sizeof *res);
+    /* Whatever the run leaves behind becomes our child, not init's, so it
+     * can be reaped and killed here (kill_user_processes). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     int in[2], out[2], err[2], report[2];
     Buffer ob = {.limit = lim->out_cap}, eb = {.limit = lim->err_cap}, rb = {.limit = 512};
     if (!pipe_pair(in) || !pipe_pair(out) || !pipe_pair(err) || !pipe_pair(report)) {

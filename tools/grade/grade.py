@@ -9,11 +9,16 @@ Writes build/grade/<L>/: gradebook.csv, summary.md/.html, histogram.svg and
 students/<name>/{results.json, feedback.md, feedback.html, plots/}. Scratch
 folders are build/grade/<L>/work/<name>/.
 
-A batch first builds and runs the reference solution's grader: the kit must
+A batch first builds the judge and the runner kit (make grader-prereqs),
+checks its sandbox (bubblewrap, or rlimits where user namespaces are
+unavailable: said once in the log and the summary; then it refuses to start
+if a grading user could read the reference, the judge or the seed), and
+grades the reference solution exactly as it grades a student: the kit must
 give its own reference full marks before it marks anyone, and that run
 lists every check (so a submission that does not compile still gets a row
 with every check and a reason). Then the submissions are graded in parallel,
-each in its own scratch folder and sandbox (job.py, sandbox.py). A student
+each in its own scratch folder and sandbox (job.py, sandbox.py). Everything
+it writes is its own user's only: folders 0700, files 0600. A student
 whose file, kit and seed are unchanged since the last batch is not graded
 again; STUDENT=name grades that one student again, whatever changed.
 
@@ -118,6 +123,8 @@ class Batch:
     def __init__(self, args):
         self.lesson = args.lesson
         self.out_dir = os.path.abspath(args.out or os.path.join(kit.ROOT, 'build', 'grade', args.lesson))
+        os.makedirs(self.out_dir, mode=0o700, exist_ok=True)
+        os.chmod(self.out_dir, 0o700)
         self.limits = dict(DEFAULT_LIMITS)
         for name in self.limits:
             value = os.environ.get(f'GRADE_{name.upper()}')
@@ -155,48 +162,80 @@ class Batch:
         return seed
 
     # ---- the reference run ------------------------------------------------
-    def reference(self, kit_digest, slot_user, stage):
-        """Build and run the reference solution's grader (cached by kit hash),
-        as slot_user in a job folder of stage, like every submission."""
-        solutions = os.path.join(kit.ROOT, 'solutions', self.lesson)
-        if not os.path.isdir(solutions):
+    def prepare(self, slot_user):
+        """The judge and the runner kit, the sandbox to use, the seed file.
+        Returns (judge path, runner kit path)."""
+        if not os.path.isdir(os.path.join(kit.ROOT, 'solutions', self.lesson)):
             fail(f'solutions/{self.lesson} is missing: `make grade` needs the instructor kit')
+        build = subprocess.run(kit.prereqs_command(self.lesson), env=kit.make_environment(),
+                               capture_output=True, text=True)
+        if build.returncode != 0:
+            fail(f'the judge does not build:\n{build.stdout}{build.stderr}', 1)
+        self.seed_file = os.path.join(self.out_dir, '.grading-seed-in-use')
+        fd = os.open(self.seed_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(self.grading_seed + '\n')
+        return kit.judge_path(self.lesson), kit.runner_kit_path(self.lesson)
+
+    def choose_sandbox(self, stage, slot_user):
+        """bubblewrap when it runs here, else rlimits; and the refusal of
+        grading where the grading user could read what must stay secret."""
+        logs = os.path.join(self.out_dir, 'logs')
+        os.makedirs(logs, exist_ok=True)
+        mode, why = job.probe_sandbox(stage, slot_user, logs)
+        if mode == 'bwrap':
+            self.sandbox_note = ('bubblewrap: every compile and run in new user, pid, net, ipc '
+                                 'and mount namespaces' + (f', as {slot_user}..' if slot_user else ''))
+        else:
+            self.sandbox_note = (f'rlimits and a grading user only: bubblewrap cannot run here ({why})')
+            secrets = kit.secret_paths(self.lesson) + [self.seed_file]
+            if slot_user is None:
+                fail('bubblewrap cannot run here and grading does not run as root: submissions would run '
+                     'as you and could read the reference solutions and the seed; grade as root or where '
+                     'user namespaces work', 1)
+            exposed = job.readable_by(pwd.getpwnam(slot_user), secrets)
+            if exposed:
+                fail(f'bubblewrap cannot run here and the grading user {slot_user} could read '
+                     f'{os.path.relpath(exposed[0], kit.ROOT)}: make the kit private (chmod -R go-rwx) '
+                     f'or grade where user namespaces work', 1)
+        print(f'grade: sandbox: {self.sandbox_note}', flush=True)
+        return mode
+
+    def context(self, kit_digest, stage, judge, sandbox, reference_tests=(), reference_seconds=1.0):
+        return job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
+                           list(reference_tests), self.groups, self.bonus, self.test_timeout,
+                           reference_seconds, stage=stage, judge=judge, seed_file=self.seed_file,
+                           sandbox=sandbox)
+
+    # ---- the reference run ------------------------------------------------
+    def reference(self, ctx, slot_user):
+        """Grade the reference solution as a submission (cached by kit hash)."""
         folder = os.path.join(self.out_dir, 'reference')
         state_path = os.path.join(folder, 'state.json')
-        key = kit.submission_key(b'reference', kit_digest, self.grading_seed, self.settings)
+        key = kit.submission_key(b'reference:' + ctx.sandbox.encode(), ctx.kit_digest, self.grading_seed,
+                                 self.settings)
         state = read_state(state_path)
         if state and state.get('key') == key:
             return state['tests'], state['seconds']
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
-        build = subprocess.run(kit.make_grader_command(self.lesson, solutions, os.path.join(folder, 'bin')),
-                               env=kit.make_environment(), capture_output=True, text=True)
-        if build.returncode != 0:
-            fail(f'the reference grader does not build:\n{build.stdout}{build.stderr}', 1)
-        ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
-                          [], self.groups, self.bonus, self.test_timeout, stage=stage)
-        logs = os.path.join(folder, 'logs')
-        os.makedirs(logs)
-        with stage.job(pwd.getpwnam(slot_user) if slot_user else None) as place:
-            place.put_grader(os.path.join(folder, 'bin', 'grader'))
-            verdict, text, results_path = job.run_staged_grader(ctx, place, logs, 'grade', 'results.json',
-                                                                slot_user)
-            job.copy_plain_files(place.run, os.path.join(folder, 'run'), job.RESULTS_SUFFIXES)
-            try:
-                loaded = res.load_grader_results(results_path, self.groups, self.bonus)
-            except res.BadResults as bad:
-                fail(f'the reference grader gave no results ({bad}); its output:\n{text[-3000:]}', 1)
-        ctx.reference_tests = loaded['tests']
-        lost = [t['name'] for t in loaded['tests'] if t['status'] != 'passed']
-        if lost or verdict['exit'] != 0:
+        with open(os.path.join(kit.ROOT, 'solutions', self.lesson, ctx.wanted), 'rb') as f:
+            data = f.read()
+        started = time.monotonic()
+        results, details = job.grade_submission(ctx, '.reference', folder, slot_user, data=data)
+        seconds = time.monotonic() - started
+        lost = [t['name'] for t in results['tests'] if t['status'] != 'passed']
+        if results['extra_data']['status'] != 'ok' or lost or not results['tests']:
             fail(f'the kit\'s reference solution does not pass its own graders '
-                 f'(exit {verdict["exit"]}; failing: {", ".join(lost) or "none"}): fix the kit first', 1)
-        ungrouped = [t['name'] for t in loaded['tests'] if t['extra_data']['group'] is None]
+                 f'({results["extra_data"]["status"]}: {results["output"][:500]}; '
+                 f'failing: {", ".join(lost) or "none"}; compiler: {details.get("compiler", "")[:1500]}): '
+                 f'fix the kit first', 1)
+        ungrouped = [t['name'] for t in results['tests'] if t['extra_data']['group'] is None]
         if ungrouped:
             fail(f'checks that belong to no group of lesson.mk ({", ".join(self.groups)}): '
                  f'{", ".join(ungrouped[:5])}', 1)
-        res.write_json(state_path, {'key': key, 'tests': loaded['tests'], 'seconds': verdict['wall_seconds']})
-        return loaded['tests'], verdict['wall_seconds']
+        res.write_json(state_path, {'key': key, 'tests': results['tests'], 'seconds': seconds})
+        return results['tests'], seconds
 
     # ---- one student --------------------------------------------------------
     def grade_one(self, ctx, student, path, slots, force):
@@ -259,21 +298,23 @@ class Batch:
 
         users = ensure_slot_users(self.jobs)
         kit_digest = kit.inputs_digest(self.lesson)
-        with staging.Stage.for_lesson(kit.ROOT, self.lesson, job.golden_source(self.lesson)) as stage:
-            states, done, graded, started = self.grade_all(stage, users, kit_digest, entries, only_student)
+        judge, runner_kit = self.prepare(users[0])
+        with staging.Stage.for_lesson(runner_kit) as stage:
+            sandbox = self.choose_sandbox(stage, users[0])
+            states, done, graded, started = self.grade_all(stage, users, kit_digest, entries, only_student,
+                                                           judge, sandbox)
         elapsed = time.monotonic() - started
         self.write_class_outputs(entries, states, elapsed)
         print(f'grade: {done} done, {graded} graded, {done - graded} unchanged, in {elapsed:.1f} s '
               f'-> {os.path.relpath(self.out_dir, os.getcwd())}/gradebook.csv', flush=True)
         return 0
 
-    def grade_all(self, stage, users, kit_digest, entries, only_student):
+    def grade_all(self, stage, users, kit_digest, entries, only_student, judge, sandbox):
         """The reference, then every submission to grade, JOBS at a time."""
-        reference_tests, reference_seconds = self.reference(kit_digest, users[0], stage)
+        ctx = self.context(kit_digest, stage, judge, sandbox)
+        reference_tests, reference_seconds = self.reference(ctx, users[0])
         self.group_max = res.group_points(reference_tests, self.groups)
-        ctx = job.Context(self.lesson, self.out_dir, self.limits, self.grading_seed, kit_digest,
-                          reference_tests, self.groups, self.bonus, self.test_timeout, reference_seconds,
-                          stage=stage)
+        ctx = self.context(kit_digest, stage, judge, sandbox, reference_tests, reference_seconds)
         slots = queue.Queue()
         for user in users:
             slots.put(user)
@@ -326,7 +367,7 @@ class Batch:
                 pass
         report.write_gradebook(os.path.join(self.out_dir, 'gradebook.csv'), rows, self.groups)
         error = report.write_summary(self.out_dir, self.lesson, rows, self.groups, self.bonus,
-                                     all_results, seconds)
+                                     all_results, seconds, sandbox_note=getattr(self, 'sandbox_note', None))
         if error:
             print(f'grade: summary.html not written: {error}', file=sys.stderr)
 
@@ -335,14 +376,14 @@ def single(args):
     """Gradescope: one submission folder, one results.json, always written."""
     try:
         batch = Batch(args)
-        os.makedirs(batch.out_dir, exist_ok=True)
         users = ensure_slot_users(1)
         kit_digest = kit.inputs_digest(args.lesson)
-        with staging.Stage.for_lesson(kit.ROOT, args.lesson, job.golden_source(args.lesson)) as stage:
-            reference_tests, reference_seconds = batch.reference(kit_digest, users[0], stage)
-            ctx = job.Context(args.lesson, batch.out_dir, batch.limits, batch.grading_seed, kit_digest,
-                              reference_tests, batch.groups, batch.bonus, batch.test_timeout, reference_seconds,
-                              stage=stage)
+        judge, runner_kit = batch.prepare(users[0])
+        with staging.Stage.for_lesson(runner_kit) as stage:
+            sandbox = batch.choose_sandbox(stage, users[0])
+            ctx = batch.context(kit_digest, stage, judge, sandbox)
+            reference_tests, reference_seconds = batch.reference(ctx, users[0])
+            ctx = batch.context(kit_digest, stage, judge, sandbox, reference_tests, reference_seconds)
             results, _ = job.grade_submission(ctx, 'submission', args.single, users[0])
     except BaseException as error:  # the JSON is written whatever happened
         results = res.make_results([], 'grader-error',
@@ -356,6 +397,7 @@ def single(args):
 
 
 def main():
+    os.umask(0o077)   # every folder 0700, every file 0600: the batch's own user only
     parser = argparse.ArgumentParser(description='Grade submissions with the kit\'s graders.')
     parser.add_argument('--lesson', required=True)
     parser.add_argument('--submissions')

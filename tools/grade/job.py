@@ -1,34 +1,27 @@
 """job.py: grade one submission, from its file to its results.json.
 
-Every step that runs as the unprivileged grading user works in the job's
-stage folder (stage.py), outside the kit, since the kit may live where that
-user cannot go (CI: /root, mode 700). What the batch keeps lives in
-build/grade/<L>/work/<student>, written as the batch's own user:
+The grade is decided where the submission cannot reach (tests/3.2/README.md):
 
   1. take the student file (intake.py: folder or archive, safely);
-  2. scan its #includes with the preprocessor, as the unprivileged user,
-     against a copy of the kit's headers: a file may include system headers
-     and the kit's own headers, nothing else (including solutions/ or the
-     graders' sources would be cheating; an include of /etc/shadow would
-     print it in the compiler's errors);
-  3. build its grader against the pristine kit (`make grader`, the lesson's
-     contract), under limits;
-  4. check what that build read, as its compile of the file listed it
-     (kit.student_build: the .deps file, -MD), so a path that only reaches
-     the kit from there (`#ifdef __OPTIMIZE__`, __has_include, a relative
-     path) cannot pull the reference in unseen, nor show its lines in
-     compiler errors; no complete list, no grade and no compiler messages;
-  5. run the grader as the unprivileged user, under limits, in the stage,
-     with the golden data staged read-only;
-  6. if the run ended abnormally (crash, hang, flood), run the grader once
-     per check group (`--only`) so the schedulers that work still earn
-     their points, within one more wall-clock budget;
-  7. results.json (results.py), with a reason for every lost point; the
-     results files and plots copied back, the stage removed.
+  2. build its two runners (the plain one and the AddressSanitizer one) as
+     the job's unprivileged grading user, inside bubblewrap (sandbox.py):
+     the compiler, assembler and linker see the student's file, the kit's
+     public headers and objects (the runner kit, staged read-only as /kit)
+     and /usr, nothing else: not the kit, not the output folder, not a
+     classmate's files, not the instructor's environment. Its messages name
+     schedulers.c and /kit/include/..., never a path of this machine;
+  3. run the judge, the batch's own trusted program, outside the sandbox:
+     it starts the runner for each check inside bubblewrap as the grading
+     user, reads its traces, compares them with the golden data and with the
+     reference it runs itself, and writes results.json and the plots into
+     this batch's private work folder, where no grading user can write.
+     The seed reaches the judge through a file only its owner can read;
+  4. results.json (results.py), with a reason for every lost point.
 
-Nothing the student's code wrote is trusted further than its results file:
-logs and verdicts live in a folder it cannot write, files are opened without
-following links, results and images are copied only if they are plain files.
+Where bubblewrap cannot run (no user namespaces), every step still runs as
+the grading user under rlimits (the batch says so once, in its log and the
+class summary), and the batch refuses to start when that user could read the
+reference, the judge or the seed (grade.py).
 """
 
 import json
@@ -63,8 +56,12 @@ class Context:
     """What every job of a batch shares (read-only while jobs run)."""
 
     def __init__(self, lesson, out_dir, limits, grading_seed, kit_digest, reference_tests,
-                 groups, bonus_groups, test_timeout=None, reference_seconds=1.0, stage=None):
+                 groups, bonus_groups, test_timeout=None, reference_seconds=1.0, stage=None,
+                 judge=None, seed_file=None, sandbox='bwrap'):
         self.lesson = lesson
+        self.judge = judge                    # the instructor edition's judge binary
+        self.seed_file = seed_file            # the grading seed, mode 0600
+        self.sandbox = sandbox                # 'bwrap' or 'rlimit' (probe_sandbox)
         self.stage = stage                    # stage.Stage: where the grading users work
         self.out_dir = out_dir
         self.limits = limits                  # dict: cpu wall mem fsize nproc output
@@ -79,7 +76,7 @@ class Context:
         self.as_root = os.geteuid() == 0
 
 
-def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None):
+def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None, extra=()):
     """Run command through sandbox.py; returns (verdict dict, captured text)."""
     verdict_path = os.path.join(logs, f'{step}.verdict.json')
     output_path = os.path.join(logs, f'{step}.log')
@@ -89,7 +86,7 @@ def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None):
             '--nproc', str(limits['nproc']), '--out-cap', str(limits['output'])]
     if user:
         argv += ['--user', user]
-    argv += ['--', *command]
+    argv += [*extra, '--', *command]
     helper = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, timeout=limits['wall'] + 60)
     try:
@@ -102,37 +99,50 @@ def sandboxed(command, *, cwd, logs, step, limits, user=None, env=None):
     return verdict, text
 
 
-def run_environment(run_dir, grading_seed=None, golden_dir=None):
-    """The grader's whole environment: nothing of the instructor's shell leaks in."""
-    env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': run_dir, 'TMPDIR': run_dir,
-           'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8'}
-    if grading_seed:
-        env['GRADING_SEED'] = grading_seed
-    if golden_dir:
-        env['KIT_GOLDEN_DIR'] = golden_dir
-    return env
+def probe_sandbox(stage, slot_user, logs):
+    """Whether bubblewrap runs here as the grading user: ('bwrap', None), or
+    ('rlimit', why) where user namespaces are unavailable (some containers)."""
+    limits = {'cpu': 10, 'wall': 20, 'mem': 0, 'fsize': 1, 'nproc': 64, 'output': 65536}
+    verdict, text = sandboxed(['/bin/true'], cwd='/', logs=logs, step='probe', limits=limits,
+                              user=slot_user, env={'PATH': '/usr/bin:/bin'},
+                              extra=['--bwrap-ro', f'{stage.kit}:/kit'])
+    if verdict['exit'] == 0:
+        return 'bwrap', None
+    return 'rlimit', (text.strip().splitlines() or ['bwrap did not start'])[-1][:200]
+
+
+def readable_by(user, paths):
+    """Which of paths the user (a pwd entry) can open for reading: tried for
+    real, in a child that has become that user."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            found = []
+            for path in paths:
+                try:
+                    os.close(os.open(path, os.O_RDONLY))
+                    found.append(path)
+                except OSError:
+                    pass
+            os.write(write_fd, '\n'.join(found).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, 'rb') as f:
+        text = f.read().decode()
+    os.waitpid(pid, 0)
+    return [line for line in text.split('\n') if line]
 
 
 def golden_source(lesson):
-    """The golden data the graders compare with: KIT_GOLDEN_DIR when the
+    """The golden data the judge compares with: KIT_GOLDEN_DIR when the
     instructor sets it, else the kit's tests/golden/<L>."""
     return os.environ.get('KIT_GOLDEN_DIR') or os.path.join(kit.ROOT, 'tests', 'golden', lesson)
-
-
-def run_staged_grader(ctx, place, logs, step, json_name, user, only=None, limits=None):
-    """Run the job's staged grader as the grading user, in its run/ folder,
-    with the staged golden data. Returns (verdict, captured text, the path
-    of the results file it was told to write; not yet trusted)."""
-    limits = limits or ctx.limits
-    results_path = os.path.join(place.run, json_name)
-    argv = [place.grader, '--json', results_path, '--plots', place.plots]
-    if only:
-        argv += ['--only', only]
-    if ctx.test_timeout:
-        argv += ['--timeout', str(ctx.test_timeout)]
-    env = run_environment(place.run, ctx.grading_seed, ctx.stage.golden)
-    verdict, text = sandboxed(argv, cwd=place.run, logs=logs, step=step, limits=limits, user=user, env=env)
-    return verdict, text, results_path
 
 
 def abnormal_reason(verdict, limits, what='the grader'):
@@ -150,132 +160,11 @@ def abnormal_reason(verdict, limits, what='the grader'):
     return None
 
 
-# Where a compile finds system headers: the C library's, the compiler's own,
-# and locally installed libraries' (Check, json-c).
-SYSTEM_HEADER_DIRS = ('/usr/include/', '/usr/lib/gcc/', '/usr/local/include/')
-
-
-def allowed_read(path, kit_root, lesson, own_file):
-    """Whether a compile of the student's file may read path: that file, a
-    kit header (common/*.h, lessons/<L>/*.h) or a system header. Links are
-    resolved first, so a link cannot pass a forbidden file off as a header."""
-    real = os.path.realpath(path)
-    if real == os.path.realpath(own_file) or real.startswith(SYSTEM_HEADER_DIRS):
-        return True
-    kit_root = os.path.realpath(kit_root)
-    kit_folders = (os.path.join(kit_root, 'common'), os.path.join(kit_root, 'lessons', lesson))
-    return real.endswith('.h') and os.path.dirname(real) in kit_folders
-
-
-def _dependencies(text):
-    """The prerequisites of a make rule as cc -M writes it (escaped spaces kept)."""
-    text = text.replace('\\\n', ' ').split(':', 1)[-1]
-    return [path.replace('\\ ', ' ') for path in re.split(r'(?<!\\)\s+', text.strip()) if path]
-
-
-def scan_includes(ctx, submission, logs, user, env):
-    """[forbidden paths] the student's file includes, [] when it is clean.
-    Runs as the grading user, with the stage's copy of the kit's headers,
-    so a path only root may read is refused rather than read."""
-    with open(submission, 'rb') as f:
-        source = f.read().decode('utf-8', errors='replace')
-    if re.search(r'incbin', source, re.IGNORECASE):
-        return ['.incbin (embedding a file with the assembler)']
-    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 30), mem=max(ctx.limits['mem'], 1024))
-    headers = ctx.stage.kit
-    command = ['cc', '-std=c11', '-M', '-MG', '-Icommon', f'-Ilessons/{ctx.lesson}', submission]
-    verdict, text = sandboxed(command, cwd=headers, logs=logs, step='scan', limits=limits,
-                              user=user, env=env)
-    if verdict['exit'] != 0:
-        return ['a file the grader may not read'] if 'Permission denied' in text else []
-    # A header that does not exist (-MG lists it): the build's compiler says so.
-    return [path for path in _dependencies(text)
-            if os.path.lexists(os.path.join(headers, path))
-            and not allowed_read(os.path.join(headers, path), headers, ctx.lesson, submission)]
-
-
-def build_includes(ctx, build):
-    """[forbidden files] the grader build's compile of the student file read,
-    [] when it is clean, None when there is no complete list to check.
-
-    The scan above sees the file where the stage has it; the build compiles
-    its own copy inside the kit, with its own flags, so a conditional
-    (__OPTIMIZE__, __has_include) or a path relative to that copy can reach
-    what the scan could not see. That compile lists every file it read in
-    build.deps (kit.student_build), exact by construction."""
-    try:
-        paths = kit.read_dependencies(build.deps, build.target)
-    except (OSError, ValueError):
-        return None
-    root = os.path.realpath(kit.ROOT)
-    forbidden = []
-    for path in paths:
-        full = os.path.join(kit.ROOT, path)
-        if not allowed_read(full, kit.ROOT, ctx.lesson, build.source):
-            real = os.path.realpath(full)
-            forbidden.append(os.path.relpath(real, root) if real.startswith(root + '/') else real)
-    return forbidden
-
-
-def _fatal_line(text, build):
-    """The compiler's fatal error about the student's own file (such as an
-    #include of a file that does not exist), as the student would see it."""
-    prefix = os.path.relpath(build.source, kit.ROOT) + ':'
-    for line in text.splitlines():
-        if line.startswith(prefix) and ': fatal error: ' in line:
-            return os.path.basename(build.source) + line[len(prefix) - 1:]
-    return None
-
-
-_allowed_symbols = None
-
-
-def _defined_symbols(path, dynamic):
-    flags = ['-D'] if dynamic else []
-    done = subprocess.run(['nm', *flags, '--defined-only', '-P', path], capture_output=True, text=True)
-    return {line.split()[0].split('@')[0] for line in done.stdout.splitlines() if line.strip()}
-
-
-def allowed_symbols():
-    """What a student's file may call: the C library, libm, libgcc and the
-    kit's core (libkit.a). Not the graders' functions, not the reference
-    solution that the instructor grader links as ref_*."""
-    global _allowed_symbols
-    if _allowed_symbols is None:
-        allowed = set()
-        for name in ('libc.so.6', 'libm.so.6', 'libgcc_s.so.1'):
-            path = subprocess.run(['cc', f'-print-file-name={name}'], capture_output=True, text=True).stdout.strip()
-            if os.path.isabs(path):
-                allowed |= _defined_symbols(path, True)
-        libgcc = subprocess.run(['cc', '-print-libgcc-file-name'], capture_output=True, text=True).stdout.strip()
-        for path in (libgcc, os.path.join(kit.ROOT, 'build', 'opt', 'lib', 'libkit.a')):
-            if os.path.exists(path):
-                allowed |= _defined_symbols(path, False)
-        _allowed_symbols = allowed
-    return _allowed_symbols
-
-
-def foreign_calls(ctx, submission, object_dir, logs, user, env):
-    """[symbols] the student's object needs that are neither its own nor allowed.
-    Compiled as the grading user against the stage's headers, into object_dir
-    (the job's run folder; the user's processes are gone when nm reads it)."""
-    obj = os.path.join(object_dir, 'symbols-check.o')
-    command = ['cc', '-std=c11', '-O2', '-c', '-Icommon', f'-Ilessons/{ctx.lesson}', submission, '-o', obj]
-    limits = dict(ctx.limits, wall=min(ctx.limits['wall'], 60), mem=max(ctx.limits['mem'], 2048))
-    verdict, _ = sandboxed(command, cwd=ctx.stage.kit, logs=logs, step='symbols', limits=limits, user=user,
-                           env=env)
-    if verdict['exit'] != 0 or not os.path.isfile(obj) or os.path.islink(obj):
-        return []  # the real build reports the error
-    done = subprocess.run(['nm', '-u', '-P', obj], capture_output=True, text=True)
-    os.unlink(obj)
-    needed = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
-    return sorted(needed - allowed_symbols())
-
-
-def _clean_compiler_text(text, submission_dir):
-    """Compiler messages as the student would see them locally."""
-    text = text.replace(submission_dir + '/', '').replace(os.path.relpath(submission_dir, kit.ROOT) + '/', '')
-    lines = [line for line in text.splitlines() if not line.startswith(('make:', 'make['))]
+def clean_compiler_text(text):
+    """Compiler messages as the student would see them locally: the build
+    ran in /work with the kit's headers in /kit/include."""
+    text = text.replace('/work/', '').replace('/kit/include/', '')
+    lines = text.splitlines()
     if len(lines) > 80:
         lines = lines[:80] + [f'... ({len(lines) - 80} more lines)']
     return '\n'.join(lines)
@@ -326,7 +215,7 @@ def grade_submission(ctx, student, path, slot_user, data=None):
 
     def finish(tests, status, output):
         extra = {'student': student, 'seconds': round(time.monotonic() - started, 2),
-                 'network_isolated': details.get('network_isolated')}
+                 'sandbox': ctx.sandbox}
         return res.make_results(tests, status, output, extra), details
 
     if data is None:
@@ -340,126 +229,80 @@ def grade_submission(ctx, student, path, slot_user, data=None):
         f.write(data)
     os.chmod(submission, 0o644)
     with ctx.stage.job(owner) as place:
-        try:
-            return _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish)
-        finally:
-            copy_plain_files(place.run, run_dir, RESULTS_SUFFIXES)
-            copy_plain_files(place.plots, os.path.join(run_dir, 'plots'))
+        return _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish)
+
+
+def build_runners(ctx, place, logs, slot_user, limits):
+    """Step 2: ./runner and ./runner-san from the student's file, as the
+    grading user, in the sandbox. Returns (verdict, compiler text)."""
+    kit_dir = ctx.stage.kit
+    if ctx.sandbox == 'bwrap':
+        command = ['sh', '/kit/build.sh']
+        extra = ['--bwrap-ro', f'{kit_dir}:/kit', '--bwrap-rw', f'{place.run}:/work',
+                 '--bwrap-chdir', '/work']
+    else:
+        command = ['sh', os.path.join(kit_dir, 'build.sh')]
+        extra = []
+    return sandboxed(command, cwd=place.run, logs=logs, step='compile', limits=limits, user=slot_user,
+                     env={'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': place.run, 'TMPDIR': place.run},
+                     extra=extra)
+
+
+def run_judge(ctx, runners, out_dir, logs, slot_user, only=None):
+    """Step 3: the judge, as the batch's own user, on the job's runners.
+    Returns (results dict or None, reason or None)."""
+    results_path = os.path.join(out_dir, 'results.json')
+    plots = os.path.join(out_dir, 'plots')
+    argv = [ctx.judge, '--runner', runners['runner'], '--runner-san', runners['runner-san'],
+            '--json', results_path, '--plots', plots, '--sandbox', ctx.sandbox]
+    if slot_user:
+        argv += ['--sandbox-user', slot_user]
+    if ctx.seed_file:
+        argv += ['--seed-file', ctx.seed_file]
+    if ctx.test_timeout:
+        argv += ['--timeout', str(ctx.test_timeout)]
+    if only:
+        argv += ['--only', only]
+    env = {'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': out_dir, 'TMPDIR': out_dir,
+           'KIT_GOLDEN_DIR': golden_source(ctx.lesson)}
+    try:
+        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=max(60, ctx.limits['wall'] * 4))
+    except subprocess.TimeoutExpired:
+        return None, 'the judge did not finish in time: please tell your instructor'
+    with open(os.path.join(logs, 'judge.log'), 'wb') as f:
+        f.write(done.stdout + done.stderr)
+    try:
+        loaded = res.load_grader_results(results_path, ctx.groups, ctx.bonus_groups)
+    except res.BadResults as bad:
+        return None, f'the judge wrote no results ({bad}): please tell your instructor'
+    if done.returncode not in (0, 1):
+        return None, f'the judge stopped (exit {done.returncode}): please tell your instructor'
+    for test in loaded['tests']:  # plot paths as the feedback folder has them
+        test['output'] = test['output'].replace(plots + '/', 'plots/')
+    return loaded, None
 
 
 def _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish):
-    """Steps 2 to 7 of grade_submission, with the job's stage folder."""
+    """Steps 2 to 4 of grade_submission, with the job's stage folder."""
     logs = os.path.join(work, 'logs')
-    submission_dir = os.path.dirname(submission)
-
-    def refuse_includes(forbidden):
-        details['forbidden'] = forbidden
-        reason = f'{ctx.wanted} includes {", ".join(forbidden)}; only system headers and the kit\'s headers are allowed'
-        return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
-
-    staged = place.put_file(os.path.join('submission', ctx.wanted), data)
-    scan_env = run_environment(place.run)
-    forbidden = scan_includes(ctx, staged, logs, slot_user, scan_env)
-    if forbidden:
-        return refuse_includes(forbidden)
-    foreign = foreign_calls(ctx, staged, place.run, logs, slot_user, scan_env)
-    if foreign:
-        details['forbidden'] = foreign
-        reason = (f'{ctx.wanted} calls {", ".join(foreign[:5])}, which belong to neither the C library '
-                  f'nor the kit\'s core (common/): the graders\' own code is off limits')
-        return finish(res.not_graded(ctx.reference_tests, reason), 'forbidden', reason)
-
+    place.put_work_file(ctx.wanted, data)
     build_limits = dict(ctx.limits, cpu=max(ctx.limits['cpu'], 60), wall=max(ctx.limits['wall'], 120),
                         mem=max(ctx.limits['mem'], 2048), nproc=max(ctx.limits['nproc'], 64))
-    build = kit.student_build(ctx.lesson, submission_dir)
-    shutil.rmtree(build.folder, ignore_errors=True)  # no list left by an earlier compile
-    command = kit.make_grader_command(ctx.lesson, submission_dir, os.path.join(work, 'bin'))
-    verdict, text = sandboxed(command, cwd=kit.ROOT, logs=logs, step='compile',
-                              limits=build_limits, env=kit.make_environment())
+    verdict, text = build_runners(ctx, place, logs, slot_user, build_limits)
     details['verdicts']['compile'] = verdict
-    forbidden = build_includes(ctx, build)
-    if forbidden:  # checked before any compiler message reaches the student
-        return refuse_includes(forbidden)
-    grader = os.path.join(work, 'bin', 'grader')
+    details['compiler'] = clean_compiler_text(text)
     why = abnormal_reason(verdict, build_limits, 'the compiler')
-    if forbidden is None or why:
-        # What the compile read is unknown (no complete list, or it was
-        # stopped): its messages could quote any of it, so none is shown.
-        if verdict['exit'] == 0 and why is None and os.path.exists(grader):
-            reason = (f'the grader build left no complete list of the files its compile of {ctx.wanted} read '
-                      f'({os.path.relpath(build.deps, kit.ROOT)}), so it was not graded: please tell your instructor')
-            return finish(res.not_graded(ctx.reference_tests, reason), 'grader-error', reason)
-        reason = why[0] if why else f'{ctx.wanted} does not compile: {_fatal_line(text, build) or "the compiler stopped"}'
-        reason += ('; the compiler\'s messages are not shown, since the grader could not check '
-                   'which files it read')
+    runners = place.take_runners()
+    if why or verdict['exit'] != 0 or runners is None:
+        reason = why[0] if why else f'{ctx.wanted} does not compile'
         return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
-    if verdict['exit'] != 0 or not os.path.exists(grader):
-        details['compiler'] = _clean_compiler_text(text, submission_dir)
-        reason = f'{ctx.wanted} does not compile'
-        return finish(res.not_graded(ctx.reference_tests, reason), 'compile-error', reason)
-    place.put_grader(grader)
-
-    def run_grader(step, json_name, only=None, limits=ctx.limits):
-        verdict, text, results_path = run_staged_grader(ctx, place, logs, step, json_name, slot_user,
-                                                        only=only, limits=limits)
-        details['verdicts'][step] = verdict
-        details['network_isolated'] = verdict.get('network_isolated')
-        why = abnormal_reason(verdict, limits)
-        if why is None:
-            try:
-                loaded = res.load_grader_results(results_path, ctx.groups, ctx.bonus_groups)
-                for test in loaded['tests']:  # plot paths as the feedback folder has them
-                    test['output'] = test['output'].replace(place.plots + '/', 'plots/')
-                return loaded, None, text
-            except res.BadResults as bad:
-                code = verdict['exit']
-                why = (f'the grader exited with status {code} before writing its results '
-                       f'({bad}; does your code call exit()?)', 'crashed')
-        return None, why, text
-
-    loaded, why, text = run_grader('grade', 'results.json')
-    details['stdout'] = text
-    if why is None:
-        tests = loaded['tests']
-        passed = all(t['status'] == 'passed' for t in tests if not t['extra_data'].get('bonus'))
-        status = 'ok' if passed and verdict_ok(details['verdicts']['grade']) else 'failed'
-        output = loaded['output']
-    else:
-        reason, status = why
-        tests, output = salvage(ctx, run_grader, reason)
-        if status == 'crashed' and all(t['extra_data'].get('hint') != 'not-graded' for t in tests):
-            # Every scheduler graded cleanly on its own, so the crash did not
-            # come back: grade the whole file once more and trust that run.
-            loaded, why, text = run_grader('grade-again', 'results-again.json')
-            if why is None:
-                tests = loaded['tests']
-                passed = all(t['status'] == 'passed' for t in tests if not t['extra_data'].get('bonus'))
-                status = 'ok' if passed and verdict_ok(details['verdicts']['grade-again']) else 'failed'
-                output = loaded['output']
-    details['plots'] = copy_plain_files(place.plots, os.path.join(ctx.out_dir, 'students', details['student'], 'plots'))
-    return finish(tests, status, output)
-
-
-def verdict_ok(verdict):
-    return verdict['exit'] == 0
-
-
-def salvage(ctx, run_grader, reason):
-    """After an abnormal full run: one run per group. Each gets the wall time
-    that ten reference runs take (at least 5 s, at most the full limit), so a
-    group that hangs again costs seconds, not minutes."""
-    wall = min(float(ctx.limits['wall']), max(5.0, 10 * ctx.reference_seconds))
-    tests = []
-    notes = [f'Stopped: {reason}. Each scheduler was then graded on its own:']
-    for group in ctx.groups:
-        limits = dict(ctx.limits, wall=wall)
-        loaded, why, _ = run_grader(f'only-{group}', f'only-{group}.json', only=group, limits=limits)
-        mine = [t for t in loaded['tests'] if t['extra_data'].get('group') == group] if loaded else []
-        if why is None and mine:
-            tests += mine
-            notes.append(f'  {group}: graded')
-        else:
-            text = why[0] if why else 'the grader reported no check for it'
-            tests += res.not_graded(ctx.reference_tests, f'while grading {group}, {text}', only_group=group)
-            notes.append(f'  {group}: {text}')
-    return tests, '\n'.join(notes)
+    run_dir = os.path.join(work, 'run')
+    loaded, why = run_judge(ctx, runners, run_dir, logs, slot_user)
+    if why:
+        return finish(res.not_graded(ctx.reference_tests, why), 'grader-error', why)
+    tests = loaded['tests']
+    passed = all(t['status'] == 'passed' for t in tests if not t['extra_data'].get('bonus'))
+    details['plots'] = copy_plain_files(os.path.join(run_dir, 'plots'),
+                                        os.path.join(ctx.out_dir, 'students', details['student'], 'plots'))
+    return finish(tests, 'ok' if passed else 'failed', loaded['output'])

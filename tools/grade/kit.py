@@ -85,6 +85,32 @@ def make_grader_command(lesson, submission_dir, grader_out, edition='instructor'
             f'EDITION={edition}']
 
 
+def prereqs_command(lesson, edition='instructor'):
+    """What every submission's grading shares: the judge and the runner kit."""
+    return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader-prereqs', f'LESSON={lesson}',
+            f'EDITION={edition}']
+
+
+def judge_path(lesson, edition='instructor'):
+    """The judge make builds (mk/lesson.mk, JUDGE_BIN; flavour opt)."""
+    return os.path.join(ROOT, 'build', 'opt', lesson, f'judge-{edition}', 'judge')
+
+
+def runner_kit_path(lesson):
+    """The runner kit make builds (mk/lesson.mk, RUNNER_KIT)."""
+    return os.path.join(ROOT, 'build', 'opt', lesson, 'runner-kit')
+
+
+def secret_paths(lesson):
+    """What no grading user may ever read: the reference solutions, the
+    hidden checks' source and the judge that contains both."""
+    paths = [judge_path(lesson), os.path.join(ROOT, 'tests', lesson, 'hidden.c')]
+    solutions = os.path.join(ROOT, 'solutions', lesson)
+    if os.path.isdir(solutions):
+        paths += [os.path.join(solutions, name) for name in sorted(os.listdir(solutions))]
+    return [p for p in paths if os.path.exists(p)]
+
+
 # What `make grader` builds of one submission (mk/lesson.mk, "Files"): in
 # folder, src/<file> is the copy it compiles, <stem>.o the object and
 # <stem>.deps every file that compile read (-MD, system headers included).

@@ -150,12 +150,14 @@ def histogram_svg(path, scores, max_score):
     return bins, (None if done.returncode == 0 else done.stderr.strip())
 
 
-def summary_markdown(lesson, rows, groups, bonus_groups, hints, histogram, seconds):
+def summary_markdown(lesson, rows, groups, bonus_groups, hints, histogram, seconds, sandbox_note=None):
     scores = [row['score'] for row in rows]
     max_score = max((row['max_score'] for row in rows), default=0)
     counts = collections.Counter(row['status'] for row in rows)
     lines = ['---', f'title: "Lesson {lesson}: class summary"', '---', '',
              f'{len(rows)} submissions; maximum {_num(max_score)} points.', '']
+    if sandbox_note:
+        lines += [f'Sandbox: {_md_cell(sandbox_note)}.', '']
     if scores:
         lines += [f'Mean {statistics.mean(scores):.2f}, median {_num(statistics.median(scores))}, '
                   f'lowest {_num(min(scores))}, highest {_num(max(scores))}.', '']
@@ -201,12 +203,12 @@ def common_hints(all_results):
     return sorted(found.items(), key=lambda item: (-len(item[1][0]), item[0]))
 
 
-def write_summary(out_dir, lesson, rows, groups, bonus_groups, all_results, seconds):
+def write_summary(out_dir, lesson, rows, groups, bonus_groups, all_results, seconds, sandbox_note=None):
     max_score = max((row['max_score'] for row in rows), default=0)
     histogram, error = histogram_svg(os.path.join(out_dir, 'histogram.svg'),
                                      [row['score'] for row in rows], max_score)
     md = summary_markdown(lesson, rows, groups, bonus_groups, common_hints(all_results),
-                          histogram, seconds)
+                          histogram, seconds, sandbox_note)
     md_path = os.path.join(out_dir, 'summary.md')
     with open(md_path, 'w') as f:
         f.write(md)

@@ -42,6 +42,15 @@ How the limits hold even when the command misbehaves:
     cap, so a flood never fills a disk, and the wall clock is checked while
     reading, so a silent hang cannot stall the batch.
 
+  * With --bwrap-ro/--bwrap-rw the command runs inside bubblewrap
+    (bwrap_argv below): new user, pid, net, ipc, uts and mount namespaces,
+    only /usr and the named folders visible, a private size-capped /tmp and
+    /dev/shm, an empty environment but PATH and LC_ALL, nothing left
+    running when it ends. The batch compiles every submission this way
+    (job.py), so the compiler and assembler see the student's file and the
+    kit's public headers, never the kit, the output folder, another
+    student's files or the instructor's environment.
+
 The verdict is a JSON object: exit, signal, timeout, output_limit,
 cpu_limit, wall_seconds, cpu_seconds, max_rss_mib, network_isolated.
 """
@@ -150,6 +159,32 @@ def kill_tree(uid=None):
                 pass
         _reap_all()
         time.sleep(0.01)
+
+
+def bwrap_argv(binds, workdir, tmp_mib, command):
+    """The bubblewrap command line for command: binds are (mode, source,
+    target) with mode 'ro' or 'rw'; workdir is the cwd inside."""
+    argv = ['bwrap', '--unshare-all', '--die-with-parent', '--new-session',
+            '--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib',
+            '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin',
+            # cc is /etc/alternatives/cc on Debian; the loader's cache speeds start-up
+            '--ro-bind-try', '/etc/alternatives', '/etc/alternatives',
+            '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
+            '--proc', '/proc', '--dev', '/dev',
+            '--size', str(tmp_mib * MIB), '--tmpfs', '/tmp',
+            '--size', str(MIB), '--tmpfs', '/dev/shm']
+    for mode, source, target in binds:
+        argv += ['--ro-bind' if mode == 'ro' else '--bind', source, target]
+    argv += ['--chdir', workdir, '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+             '--setenv', 'LC_ALL', 'C', '--remount-ro', '/', '--', *command]
+    return argv
+
+
+def _bind(text):
+    source, sep, target = text.partition(':')
+    if not sep or not source or not target.startswith('/'):
+        raise argparse.ArgumentTypeError(f'expected SOURCE:/TARGET, got {text!r}')
+    return source, target
 
 
 def _child(argv, args, user, write_fd):
@@ -310,9 +345,19 @@ def main():
     parser.add_argument('--fsize', type=int, default=0)
     parser.add_argument('--nproc', type=int, default=0)
     parser.add_argument('--out-cap', type=int, default=1 * MIB)
+    parser.add_argument('--bwrap-ro', type=_bind, action='append', default=[],
+                        help='SOURCE:/TARGET, read-only inside bubblewrap')
+    parser.add_argument('--bwrap-rw', type=_bind, action='append', default=[],
+                        help='SOURCE:/TARGET, writable inside bubblewrap')
+    parser.add_argument('--bwrap-chdir', default='/')
+    parser.add_argument('--bwrap-tmp', type=int, default=64, help='MiB of /tmp inside bubblewrap')
     parser.add_argument('command', nargs='+')
     args = parser.parse_args()
-    verdict = run(args.command, args)
+    command = args.command
+    if args.bwrap_ro or args.bwrap_rw:
+        binds = [('ro', s, t) for s, t in args.bwrap_ro] + [('rw', s, t) for s, t in args.bwrap_rw]
+        command = bwrap_argv(binds, args.bwrap_chdir, args.bwrap_tmp, command)
+    verdict = run(command, args)
     with open(args.verdict, 'w') as f:
         json.dump(verdict, f, indent=1, sort_keys=True)
         f.write('\n')

@@ -10,16 +10,18 @@ One private root per batch, made with tempfile.mkdtemp under $TMPDIR (or
 owned by root, mode 0711: a grading user may pass through it, not list it.
 In it:
 
-    kit/common/*.h, kit/lessons/<L>/*.h  the headers a submission may include
-                                         (the include scan runs here)
-    golden/                              the lesson's golden data (KIT_GOLDEN_DIR)
-    job-XXXX/                            one per submission, see Job
+    kit/                  the runner kit (make runner-kit): the public headers,
+                          the runner's kit objects and build.sh; all of it
+                          ships in the student edition too
+    job-XXXX/             one per submission, see Job
 
-Everything but a job's run/ folder is root's and read-only to the grading
-users: a submission can neither change the golden data it is compared with
-nor swap the grader binary it runs in. A job folder is open to its own
-grading user only (group access), so a submission cannot read another's
-file or grader while both are graded at once.
+Nothing secret is ever staged: the judge, the reference, the golden data and
+the seed stay in the kit and the batch's private output folder, which the
+judge reads as the batch's own user. Everything but a job's run/ folder is
+root's and read-only to the grading users: a submission cannot swap the
+runner kit it is built with. A job folder is open to its own grading user
+only (group access), so a submission cannot read another's file or runners
+while both are graded at once.
 
 Not as root (an instructor grading as a normal user) the stage is the same,
 every folder the instructor's own, mode 0700: the sandbox runs the command
@@ -113,22 +115,14 @@ class Stage(_Folder):
         self.path = tempfile.mkdtemp(prefix='kit-grade-', dir=_base_dir(self.as_root))
         os.chmod(self.path, PRIVATE_ROOT_MODE if self.as_root else 0o700)
         self.kit = os.path.join(self.path, 'kit')
-        self.golden = os.path.join(self.path, 'golden')
 
     @classmethod
-    def for_lesson(cls, kit_root, lesson, golden_dir):
-        """A stage with the kit's headers (common/, lessons/<L>/) and the golden data."""
+    def for_lesson(cls, runner_kit):
+        """A stage with a read-only copy of the runner kit (make runner-kit)."""
         stage = cls()
         try:
-            for folder in ('common', os.path.join('lessons', lesson)):
-                source = os.path.join(kit_root, folder)
-                os.makedirs(os.path.join(stage.kit, folder))
-                for name in sorted(os.listdir(source)):
-                    if name.endswith('.h') and os.path.isfile(os.path.join(source, name)):
-                        shutil.copyfile(os.path.join(source, name), os.path.join(stage.kit, folder, name))
-            shutil.copytree(golden_dir, stage.golden)
+            shutil.copytree(runner_kit, stage.kit)
             _make_read_only(stage.kit)
-            _make_read_only(stage.golden)
         except BaseException:
             stage.remove()
             raise
@@ -144,9 +138,9 @@ class Stage(_Folder):
 class Job(_Folder):
     """One submission's folder in the stage:
 
-        submission/<file>   the student's file (read-only)
-        bin/grader          the grader binary (read-only)
-        run/                the grading user's: cwd, HOME, TMPDIR, results, plots
+        run/                the grading user's: the student's file, the build
+        bin/runner, bin/runner-san   the built runners, copied out of run/
+                            (root's, read-only): what the judge starts
 
     As root the folder is root:<user's group>, mode 0750, so only that
     grading user gets in; run/ is the user's, mode 0700."""
@@ -157,8 +151,7 @@ class Job(_Folder):
         self.path = tempfile.mkdtemp(prefix='job-', dir=stage.path)
         try:
             self.run = os.path.join(self.path, 'run')
-            self.plots = os.path.join(self.run, 'plots')
-            self.grader = os.path.join(self.path, 'bin', 'grader')
+            self.bin = os.path.join(self.path, 'bin')
             os.makedirs(self.run, mode=0o700)
             if stage.as_root and user is not None:
                 os.chown(self.path, 0, user.pw_gid)
@@ -168,17 +161,33 @@ class Job(_Folder):
             self.remove()
             raise
 
-    def put_file(self, relpath, data, executable=False):
-        """Write data at relpath (read-only to the grading user); returns the path."""
-        path = os.path.join(self.path, relpath)
-        os.makedirs(os.path.dirname(path), mode=READ_ONLY_DIR_MODE, exist_ok=True)
-        os.chmod(os.path.dirname(path), READ_ONLY_DIR_MODE)
+    def put_work_file(self, name, data):
+        """The student's file in run/, for the grading user to build."""
+        path = os.path.join(self.run, name)
         with open(path, 'wb') as f:
             f.write(data)
-        os.chmod(path, EXECUTABLE_MODE if executable else READ_ONLY_FILE_MODE)
+        os.chmod(path, READ_ONLY_FILE_MODE)
         return path
 
-    def put_grader(self, built):
-        """Copy the grader binary the kit built (as root, from build/) into the job."""
-        with open(built, 'rb') as f:
-            return self.put_file(os.path.relpath(self.grader, self.path), f.read(), executable=True)
+    def take_runners(self):
+        """Copies run/runner and run/runner-san (plain files only, no link
+        followed) into bin/, root's and read-only, so nothing the grading
+        user runs later can change them. Returns their paths, or None."""
+        os.makedirs(self.bin, mode=READ_ONLY_DIR_MODE, exist_ok=True)
+        os.chmod(self.bin, READ_ONLY_DIR_MODE)
+        paths = {}
+        for name in ('runner', 'runner-san'):
+            try:
+                fd = os.open(os.path.join(self.run, name), os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                return None
+            with os.fdopen(fd, 'rb') as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    return None
+                data = f.read(256 * 1024 * 1024)
+            target = os.path.join(self.bin, name)
+            with open(target, 'wb') as out:
+                out.write(data)
+            os.chmod(target, EXECUTABLE_MODE)
+            paths[name] = target
+        return paths
