@@ -11,48 +11,59 @@
 #include "hints.h"
 #include "train.h"
 
-/* Points: the lr sequences weigh most (they pin the rule down exactly); the
- * curves show the effect on training. Hidden checks exist only in the
- * instructor edition (hidden.c). */
+/* Points: the hidden checks of the instructor edition (hidden.c) carry at
+ * least half of every scheduler's points, so that replaying the public
+ * golden cases cannot pass a scheduler; among the public checks the lr
+ * sequences weigh most (they pin the rule down exactly), the curves show the
+ * effect on training. Plateau has three hidden checks, one per theme, so
+ * that a mistake in one option (cooldown, a threshold) costs that theme's
+ * points only; a mistake in counting bad epochs shows in all three. */
 const GradedTest GRADED_TESTS[] = {
-    {SCHED_CONSTANT, "lr", "keeps the initial rate (lr 0.1, 0.05, 1.2)", 2, false, CHECK_GOLDEN},
-    {SCHED_CONSTANT, "curve", "loss: the post's demo, 37 samples, lr 1.2 (diverges)", 2,
+    {SCHED_CONSTANT, "lr", "keeps the initial rate (lr 0.1, 0.05, 1.2)", 1, false, CHECK_GOLDEN},
+    {SCHED_CONSTANT, "curve", "loss: the post's demo, 37 samples, lr 1.2 (diverges)", 1,
      false, CHECK_GOLDEN},
-    {SCHED_CONSTANT, "hidden", "hidden check: random rates", 1, false, CHECK_HIDDEN},
-    {SCHED_STEP, "lr-post", "the post's StepLR (50, 0.1) and step 7, gamma 0.5", 3,
+    {SCHED_CONSTANT, "hidden", "hidden check: rates drawn from four decades", 3, false,
+     CHECK_HIDDEN},
+    {SCHED_STEP, "lr-post", "the post's StepLR (50, 0.1) and step 7, gamma 0.5", 1,
      false, CHECK_GOLDEN},
-    {SCHED_STEP, "lr-edges", "step size 1, gamma 1, step 3, step > epochs, gamma 2", 3, false,
+    {SCHED_STEP, "lr-edges", "step size 1, gamma 1, step 3, step > epochs, gamma 2", 2, false,
      CHECK_GOLDEN},
     {SCHED_STEP, "curve", "loss: the post's demo, 37 samples, mini-batches", 2, false,
      CHECK_GOLDEN},
-    {SCHED_STEP, "hidden", "hidden check: random step sizes and gammas", 2, false, CHECK_HIDDEN},
-    {SCHED_EXPONENTIAL, "lr-post", "the post's ExponentialLR (gamma 0.95, 200 epochs)", 3, false,
+    {SCHED_STEP, "hidden", "hidden check: random step sizes and gammas", 5, false, CHECK_HIDDEN},
+    {SCHED_EXPONENTIAL, "lr-post", "the post's ExponentialLR (gamma 0.95, 200 epochs)", 1, false,
      CHECK_GOLDEN},
-    {SCHED_EXPONENTIAL, "lr-edges", "gamma 0.5, 1, 1.05 (growth), 0.99 over 300 epochs", 3,
+    {SCHED_EXPONENTIAL, "lr-edges", "gamma 0.5, 1, 1.05 (growth), 0.99 over 300 epochs", 2,
      false, CHECK_GOLDEN},
     {SCHED_EXPONENTIAL, "curve", "loss: the post's demo, 37 samples", 2, false,
      CHECK_GOLDEN},
-    {SCHED_EXPONENTIAL, "hidden", "hidden check: random gammas", 2, false, CHECK_HIDDEN},
-    {SCHED_PLATEAU, "basic", "flat metric; falling then flat metric", 2, false, CHECK_GOLDEN},
-    {SCHED_PLATEAU, "patience", "patience 0 and 1; improvements that reset the count", 2, false,
+    {SCHED_EXPONENTIAL, "hidden", "hidden check: random decays and growths", 5, false,
+     CHECK_HIDDEN},
+    {SCHED_PLATEAU, "basic", "flat metric; falling then flat metric", 1, false, CHECK_GOLDEN},
+    {SCHED_PLATEAU, "patience", "patience 0 and 1; improvements that reset the count", 1, false,
      CHECK_GOLDEN},
-    {SCHED_PLATEAU, "cooldown", "cooldown 1, 2, 3", 2, false, CHECK_GOLDEN},
+    {SCHED_PLATEAU, "cooldown", "cooldown 1, 2, 3", 1, false, CHECK_GOLDEN},
     {SCHED_PLATEAU, "min-lr", "the min_lr floor", 1, false, CHECK_GOLDEN},
     {SCHED_PLATEAU, "eps", "eps vetoes tiny reductions", 1, false, CHECK_GOLDEN},
-    {SCHED_PLATEAU, "best", "improvement counts from best, not the last value", 2,
+    {SCHED_PLATEAU, "best", "improvement counts from best, not the last value", 1,
      false, CHECK_GOLDEN},
-    {SCHED_PLATEAU, "threshold", "rel and abs thresholds, threshold 0, negative metrics", 2,
+    {SCHED_PLATEAU, "threshold", "rel and abs thresholds, threshold 0, negative metrics", 1,
      false, CHECK_GOLDEN},
-    {SCHED_PLATEAU, "mode-max", "mode max (higher is better), rel and abs", 2, false,
+    {SCHED_PLATEAU, "mode-max", "mode max (higher is better), rel and abs", 1, false,
      CHECK_GOLDEN},
-    {SCHED_PLATEAU, "curve", "loss where it fires: on train and on val loss", 2, false,
+    {SCHED_PLATEAU, "curve", "loss where it fires: on train and on val loss", 1, false,
      CHECK_GOLDEN},
-    {SCHED_PLATEAU, "hidden", "hidden check: random options and metrics", 3, false,
+    {SCHED_PLATEAU, "hidden-patience", "hidden check: patience and counting, long runs", 4,
+     false, CHECK_HIDDEN},
+    {SCHED_PLATEAU, "hidden-threshold", "hidden check: mode max, rel and abs thresholds, ties",
+     3, false, CHECK_HIDDEN},
+    {SCHED_PLATEAU, "hidden-cooldown", "hidden check: cooldown, min_lr and eps", 3, false,
      CHECK_HIDDEN},
-    {SCHED_WARMUP_COSINE, "lr", "warm-up 10/100, 5/40 with min_lr, no warm-up", 2, true,
+    {SCHED_WARMUP_COSINE, "lr", "warm-up 10/100, 5/40 with min_lr, no warm-up", 1, true,
      CHECK_GOLDEN},
     {SCHED_WARMUP_COSINE, "curve", "loss curve of the post's demo", 1, true, CHECK_GOLDEN},
-    {SCHED_WARMUP_COSINE, "hidden", "hidden check: random warm-ups", 1, true, CHECK_HIDDEN},
+    {SCHED_WARMUP_COSINE, "hidden", "hidden check: random warm-ups, cosines and floors", 2, true,
+     CHECK_HIDDEN},
 };
 const int GRADED_TEST_COUNT = (int)(sizeof GRADED_TESTS / sizeof GRADED_TESTS[0]);
 

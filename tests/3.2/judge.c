@@ -332,7 +332,7 @@ static void print_outcome(const TestOutcome *o)
     char id[64];
     graded_test_id(t, id, sizeof id);
     int points = o->outcome == OUTCOME_PASSED ? t->points : 0;
-    printf("  %s  %-22s %-56s %d/%d\n", o->outcome == OUTCOME_PASSED ? "PASS" : "FAIL", id,
+    printf("  %s  %-24s %-56s %d/%d\n", o->outcome == OUTCOME_PASSED ? "PASS" : "FAIL", id,
            t->title, points, t->points);
     if (o->outcome != OUTCOME_FAILED)
         return;

@@ -11,6 +11,9 @@ Run by `make test-lesson` (mk/lesson.mk), from the repository root:
   - every correct variant (tests/3.2/variants/*.patch) passes everything;
   - every crash fixture (tests/3.2/fixtures/*.patch) fails its scheduler with
     the message its header names, and the other schedulers still pass;
+  - the hidden checks (instructor edition) carry at least half of every
+    scheduler's points, and for 30 grading seeds every mutant fails the same
+    hidden checks (at least one), the reference and the variants none;
   - the grader's CLI, results.json and --only behave as documented;
   - the lesson program rejects bad input with one line and exit status 2;
   - fidelity: the reference build's --csv / --metrics output equals every
@@ -158,11 +161,35 @@ def test_reference(kit):
         ok = status == 0 and data and not failed_tests(data) and any(
             t["extra_data"]["hidden"] for t in data["tests"])
         record(ok, f"the reference passes the instructor edition with GRADING_SEED={seed}", out[-2000:])
+    check_points(data)
     env.pop("GRADING_SEED")
     status, data, out = kit.grade(ref, "instructor", env=env)
     record(status == 2 and "GRADING_SEED" in out and data is not None,
            "the instructor edition refuses to run without GRADING_SEED (and still writes results.json)",
            out)
+
+
+def test_points(test):
+    """A test's points (a bonus test's max_score is 0: it scores on top)."""
+    return max(test["max_score"], test["score"])
+
+
+def check_points(data):
+    """The reference's instructor results: 44 points + 4 bonus, the hidden
+    checks at least half of every scheduler's points."""
+    tests = (data or {}).get("tests", [])
+    total = sum(test_points(t) for t in tests if not t["extra_data"]["bonus"])
+    bonus = sum(test_points(t) for t in tests if t["extra_data"]["bonus"])
+    record(total == 44 and bonus == 4 and data["max_score"] == 44,
+           "the instructor edition grades 44 points plus a bonus of 4", f"{total} + {bonus}")
+    shares = {}
+    for t in tests:
+        s = shares.setdefault(t["extra_data"]["scheduler"], [0, 0])
+        s[0] += test_points(t) if t["extra_data"]["hidden"] else 0
+        s[1] += test_points(t)
+    short = {k: v for k, v in shares.items() if 2 * v[0] < v[1]}
+    record(shares and not short, "hidden checks carry at least half of every scheduler's points ("
+           + ", ".join(f"{k} {h}/{n}" for k, (h, n) in shares.items()) + ")", f"short: {short}")
 
 
 def solution_regions_removed(text):
@@ -287,6 +314,91 @@ def test_catalogues(kit, jobs):
            f"{counts['fixtures']} crash fixtures")
 
 
+HIDDEN_SEEDS = range(1, 31)
+
+
+def hidden_failures(kit, submission, ids, seeds):
+    """{seed: the ids among `ids` that fail} for the instructor judge on
+    submission. Each check runs alone (--only ID), with the plain runner only:
+    the hidden checks compare rates, the sanitizer runner adds nothing here
+    but time. Returns (failures, errors)."""
+    binary, log = kit.build_grader(submission, "instructor")
+    if not binary:
+        return {}, [f"no instructor grader: {log[-800:]}"]
+    # mk/lesson.mk's layout: the edition's judge, the submission's runner.
+    judge = os.path.join(kit.out, "judge-instructor", "judge")
+    runner = os.path.join(kit.out, kit.key(submission), "runner")
+    failures, errors = {}, []
+    with tempfile.TemporaryDirectory() as tmp:
+        js = os.path.join(tmp, "r.json")
+        for seed in seeds:
+            env = dict(os.environ, GRADING_SEED=str(seed))
+            failures[seed] = set()
+            for test_id in ids:
+                r = run([judge, "--runner", runner, "--only", test_id, "--json", js, "--plots", tmp],
+                        env=env)
+                data = json.load(open(js)) if os.path.exists(js) else None
+                tests = (data or {}).get("tests", [])
+                if r.returncode not in (0, 1) or len(tests) != 1:
+                    errors.append(f"seed {seed} {test_id}: exit {r.returncode} {r.stderr[-300:]}")
+                elif tests[0]["status"] != "passed":
+                    failures[seed].add(test_id)
+    return failures, errors
+
+
+def test_hidden_seeds(kit, jobs):
+    """Whether a catalogued mistake is caught must not depend on the seed:
+    every mutant fails the same hidden checks of its scheduler for each of 30
+    seeds (and at least one); the reference and every variant pass them all."""
+    print(f"hidden checks over {len(HIDDEN_SEEDS)} grading seeds")
+    status, data, out = kit.grade(f"solutions/{kit.lesson}", "instructor",
+                                  env=dict(os.environ, GRADING_SEED="1"))
+    hidden = {}
+    for t in (data or {}).get("tests", []):
+        if t["extra_data"]["hidden"]:
+            hidden.setdefault(t["extra_data"]["scheduler"], []).append(t["extra_data"]["id"])
+    record(len(hidden) == 5 and len(hidden.get("plateau", [])) == 3,
+           f"hidden checks: {sum(len(v) for v in hidden.values())} (plateau 3, one per other scheduler)",
+           f"{hidden} {out[-800:]}")
+    every_id = [i for ids in hidden.values() for i in ids]
+    base = f"tests/{kit.lesson}"
+    work = [(f"solutions/{kit.lesson}", None, every_id, "the reference")]
+    for kind in ("mutants", "variants"):
+        d = os.path.join(base, kind)
+        for n in sorted(os.listdir(d)):
+            if n.endswith(".patch"):
+                path = os.path.join(d, n)
+                sched = header_field(path, "expect-fail")
+                work.append((path, sched, hidden.get(sched, []) if sched else every_id, kind[:-1]))
+
+    def one(entry):
+        path, sched, ids, kind = entry
+        name = "" if kind == "the reference" else os.path.basename(path)[:-len(".patch")]
+        folder = path
+        if kind != "the reference":
+            folder, why = apply_patch(kit, path)
+            if folder is None:
+                return False, f"{kind} {name}: its patch applies", why
+        failures, errors = hidden_failures(kit, folder, ids, HIDDEN_SEEDS)
+        patterns = {frozenset(f) for f in failures.values()}
+        caught = sorted(next(iter(patterns))) if len(patterns) == 1 else None
+        if kind == "mutant":
+            ok = not errors and caught is not None and len(caught) >= 1
+            fails = ", ".join(caught) if caught else "no hidden check" if caught == [] else \
+                "different hidden checks for different seeds"
+            what = f"mutant {name}: fails {fails} (the same for every seed, at least one)"
+        else:
+            ok = not errors and caught == []
+            what = f"{kind}{' ' + name if name else ''}: passes its {len(ids)} hidden checks for every seed"
+        detail = "; ".join(errors[:3]) or ", ".join(
+            f"seed {s}: {sorted(f)}" for s, f in sorted(failures.items())[:6])
+        return ok, what, detail
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for ok, what, detail in pool.map(one, work):
+            record(ok, what, detail)
+
+
 def test_grader_cli(kit):
     print("grader command line")
     binary, _ = kit.build_grader(f"solutions/{kit.lesson}")
@@ -336,7 +448,7 @@ def test_grader_cli(kit):
         with open(os.path.join(tmp, "schedulers.c"), "w") as f:
             f.write(open(f"solutions/{kit.lesson}/schedulers.c").read() +
                     "\n#include <stdio.h>\n#include <stdlib.h>\n"
-                    "__attribute__((constructor)) static void cheat(void) { puts(\"Score: 36/36\"); exit(0); }\n")
+                    "__attribute__((constructor)) static void cheat(void) { puts(\"Score: 44/44\"); exit(0); }\n")
         # Code before main runs in the runner only: it can print what it likes
         # and exit, the judge still decides from the traces it reads.
         status, data, out = kit.grade(tmp)
@@ -467,6 +579,7 @@ def main():
     test_reference(kit)
     test_stubs(kit, args.cflags)
     test_catalogues(kit, args.jobs)
+    test_hidden_seeds(kit, args.jobs)
     test_grader_cli(kit)
     test_lesson_program(kit, lesson)
     test_fidelity(kit, lesson, fidelity)
