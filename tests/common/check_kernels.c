@@ -81,13 +81,20 @@ static float any_bits(Generator *g)
     return f;
 }
 
-/* Uniform in (-range, range). */
+/* An ordinary value below range in magnitude: a random sign, a full 24-bit
+ * significand and an exponent from range/1024 to range, so that sums of
+ * them round at almost every step and a changed order shows. */
 static float within(Generator *g, float range)
 {
-    return ((float)(rng_random(g) >> 8) * 0x1p-24f * 2.0f - 1.0f) * range;
+    const uint32_t bits = rng_random(g);
+    const float significand = 1.0f + (float)(bits & 0x7fffff) * 0x1p-23f; /* [1, 2) */
+    const int exponent = -11 + (int)((bits >> 23) % 11);                  /* -11..-1 */
+    const float magnitude = ldexpf(significand, exponent) * range;
+    return bits >> 31 ? -magnitude : magnitude;
 }
 
-/* A value near the scale: mostly ordinary, now and then an awkward one. */
+/* A value near the scale: mostly ordinary, now and then (1 in 64) an
+ * awkward one: a special value or any bit pattern. */
 static float mixed(Generator *g, float scale)
 {
     static const float awkward[] = { 0.0f, -0.0f, 1.0f, -1.0f, INFINITY, -INFINITY, NAN, 0x1p-149f, -0x1p-130f };
@@ -101,10 +108,20 @@ static float mixed(Generator *g, float scale)
     return within(g, scale);
 }
 
-static void fill(Generator *g, float *p, size_t n, float scale)
+/* Mixed values, for elementwise kernels: each output sees its own inputs. */
+static void fill_mixed(Generator *g, float *p, size_t n, float scale)
 {
     for (size_t i = 0; i < n; i++) {
         p[i] = mixed(g, scale);
+    }
+}
+
+/* Ordinary values only, for sums: one infinity or NaN among the terms would
+ * make every order give the same result and hide a wrong one. */
+static void fill(Generator *g, float *p, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i] = within(g, scale);
     }
 }
 
@@ -141,7 +158,7 @@ static void compare_elementwise(void (*twin)(float *, const float *, size_t),
     enum { LONG = 100003 };
     float *x = floats(LONG), *got = floats(LONG), *want = floats(LONG);
     for (size_t n = 0; n <= 40; n++) {
-        fill(&g, x, n, scale);
+        fill_mixed(&g, x, n, scale);
         twin(got, x, n);
         reference(want, x, n);
         ASSERT_SAME_BITS(got, want, n, "%s, n=%zu", name, n);
@@ -210,11 +227,17 @@ START_TEST(test_sum_twin)
     }
     for (size_t k = 0; k < sizeof longer / sizeof longer[0]; k++) {
         const int n = longer[k];
-        for (int i = 0; i < n; i++) {
-            v[i] = within(&g, 1.0f); /* finite: an inf would hide the order */
-        }
+        fill(&g, v, (size_t)n, 1.0f);
         const float got = torch_sum_avx2(v, n), want = torch_sum_scalar(v, n);
         ASSERT_SAME_BITS(&got, &want, 1, "torch_sum, n=%d", n);
+    }
+    /* all -0: the sign of the result tells whether a sum starts from +0 */
+    for (int n = 0; n <= 40; n++) {
+        for (int i = 0; i < n; i++) {
+            v[i] = -0.0f;
+        }
+        const float got = torch_sum_avx2(v, n), want = torch_sum_scalar(v, n);
+        ASSERT_SAME_BITS(&got, &want, 1, "torch_sum of -0, n=%d", n);
     }
     free(v);
 }
@@ -256,8 +279,8 @@ START_TEST(test_mse_twins)
     enum { MAX_N = 300 };
     float pred[MAX_N], y[MAX_N], got[MAX_N], want[MAX_N];
     for (int n = 0; n < MAX_N; n++) {
-        fill(&g, pred, (size_t)n, 3.0f);
-        fill(&g, y, (size_t)n, 3.0f);
+        fill_mixed(&g, pred, (size_t)n, 3.0f);
+        fill_mixed(&g, y, (size_t)n, 3.0f);
         squared_errors_avx2(got, pred, y, n);
         squared_errors_scalar(want, pred, y, n);
         ASSERT_SAME_BITS(got, want, n, "squared errors, n=%d", n);
@@ -288,16 +311,17 @@ static void twin_layers(Generator *g, Linear *a, Linear *b, int in, int out)
     memcpy(b->dbias, a->dbias, (size_t)out * sizeof *a->dbias);
 }
 
-/* Forward and backward (with and without dx) of one shape on both paths. */
-static void compare_linear(Generator *g, int in, int out, int n)
+/* Forward and backward (with and without dx) of one shape on both paths;
+ * awkward: the inputs include special values (fill_mixed). */
+static void compare_linear_with(Generator *g, int in, int out, int n, bool awkward)
 {
     Linear twin, ref;
     twin_layers(g, &twin, &ref, in, out);
     float *x = floats((size_t)n * in), *dout = floats((size_t)n * out);
     float *out_twin = floats((size_t)n * out), *out_ref = floats((size_t)n * out);
     float *dx_twin = floats((size_t)n * in), *dx_ref = floats((size_t)n * in);
-    fill(g, x, (size_t)n * in, 2.0f);
-    fill(g, dout, (size_t)n * out, 1.0f);
+    (awkward ? fill_mixed : fill)(g, x, (size_t)n * in, 2.0f);
+    (awkward ? fill_mixed : fill)(g, dout, (size_t)n * out, 1.0f);
 
     linear_forward_avx2(&twin, out_twin, x, n);
     linear_forward_scalar(&ref, out_ref, x, n);
@@ -322,6 +346,12 @@ static void compare_linear(Generator *g, int in, int out, int n)
     free(dx_ref);
     linear_free(&twin);
     linear_free(&ref);
+}
+
+static void compare_linear(Generator *g, int in, int out, int n)
+{
+    compare_linear_with(g, in, out, n, false);
+    compare_linear_with(g, in, out, n, true);
 }
 
 START_TEST(test_linear_twins)
@@ -356,8 +386,8 @@ START_TEST(test_tanh_backward_twin)
     enum { MAX_N = 300 };
     float act[MAX_N], got[MAX_N], want[MAX_N];
     for (int n = 0; n < MAX_N; n++) {
-        fill(&g, act, (size_t)n, 1.0f);
-        fill(&g, want, (size_t)n, 2.0f);
+        fill_mixed(&g, act, (size_t)n, 1.0f);
+        fill_mixed(&g, want, (size_t)n, 2.0f);
         memcpy(got, want, (size_t)n * sizeof *got);
         tanh_backward_avx2(got, act, (size_t)n);
         tanh_backward_scalar(want, act, (size_t)n);
@@ -380,8 +410,8 @@ START_TEST(test_sgd_twins)
     float param_twin[MAX_N], param_ref[MAX_N], direction[MAX_N];
     for (int n = 0; n < MAX_N; n++) {
         const float alpha = -within(&g, 2.0f), momentum = within(&g, 1.0f);
-        fill(&g, param_ref, (size_t)n, 1.0f);
-        fill(&g, direction, (size_t)n, 1.0f);
+        fill_mixed(&g, param_ref, (size_t)n, 1.0f);
+        fill_mixed(&g, direction, (size_t)n, 1.0f);
         memcpy(param_twin, param_ref, (size_t)n * sizeof *param_twin);
         sgd_add_scaled_avx2(param_twin, alpha, direction, n);
         sgd_add_scaled_scalar(param_ref, alpha, direction, n);
@@ -405,7 +435,7 @@ START_TEST(test_public_kernels_take_the_twin)
     rng_manual_seed(&g, 41);
     enum { N = 203 };
     float x[N], got[N], want[N];
-    fill(&g, x, N, 3.0f);
+    fill_mixed(&g, x, N, 3.0f);
     torch_tanhf_array(got, x, N);
     torch_tanhf_array_avx2(want, x, N);
     ASSERT_SAME_BITS(got, want, N, "torch_tanhf_array");
