@@ -52,13 +52,24 @@ static uint32_t twist_pair(uint32_t a, uint32_t b, uint32_t far)
     return far ^ (y >> 1) ^ ((y & 1u) ? MT19937_MATRIX_A : 0u);
 }
 
-/* Regenerate all 624 words at once (the textbook "next_state"). */
+/* Regenerate all 624 words at once (the textbook "next_state"): word k from
+ * words k, k+1 and k+397, indices modulo 624, in order of k, so that the
+ * words past the wrap are the new ones. The three loops are the three ranges
+ * of k where neither index wraps, where k+397 does, and the last word; with
+ * no modulo in them the compiler can run each on several words at a time
+ * (word k only reads words above it that are not yet rewritten, or new words
+ * at least 227 below it). */
 static void twist(Generator *g)
 {
     uint32_t *s = g->state;
-    for (int k = 0; k < MT19937_N; k++) {
-        s[k] = twist_pair(s[k], s[(k + 1) % MT19937_N], s[(k + MT19937_M) % MT19937_N]);
+    enum { WRAP = MT19937_N - MT19937_M }; /* 227: the first k whose k+397 wraps */
+    for (int k = 0; k < WRAP; k++) {
+        s[k] = twist_pair(s[k], s[k + 1], s[k + MT19937_M]);
     }
+    for (int k = WRAP; k < MT19937_N - 1; k++) {
+        s[k] = twist_pair(s[k], s[k + 1], s[k - WRAP]);
+    }
+    s[MT19937_N - 1] = twist_pair(s[MT19937_N - 1], s[0], s[MT19937_M - 1]);
     g->next = 0;
 }
 
@@ -317,7 +328,10 @@ void rng_randperm(Generator *g, int *out, int n)
         out[i] = i;
     }
     for (int i = 0; i < n - 1; i++) {
-        int z = (int)((int64_t)rng_random(g) % (int64_t)(n - i));
+        /* torch takes the remainder in int64; both operands are below 2^32
+         * and not negative, so the 32-bit unsigned one is the same number
+         * (and a faster division). */
+        int z = (int)(rng_random(g) % (uint32_t)(n - i));
         int saved = out[i];
         out[i] = out[i + z];
         out[i + z] = saved;
