@@ -79,6 +79,37 @@ KIT_AVX2_TARGET static inline void store_strided8(float *p, long stride, __m256 
         p[k * stride] = lanes[k];
     }
 }
+
+/* column[k] = the k-th float of 8 rows of 8 floats (row j at p + j*stride):
+ * lane j of column[k] is p[j*stride + k]. The usual 8x8 transpose: pairs of
+ * rows interleaved, then pairs of pairs, then the 128-bit halves swapped. */
+KIT_AVX2_TARGET static inline void load_transposed8x8(__m256 column[8], const float *p, long stride)
+{
+    __m256 row[8];
+    for (int j = 0; j < 8; j++) {
+        row[j] = _mm256_loadu_ps(p + j * stride);
+    }
+    const __m256 t0 = _mm256_unpacklo_ps(row[0], row[1]), t1 = _mm256_unpackhi_ps(row[0], row[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(row[2], row[3]), t3 = _mm256_unpackhi_ps(row[2], row[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(row[4], row[5]), t5 = _mm256_unpackhi_ps(row[4], row[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(row[6], row[7]), t7 = _mm256_unpackhi_ps(row[6], row[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    column[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    column[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    column[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    column[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    column[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    column[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    column[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    column[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
 #else
 static inline bool kit_avx2(void)
 {

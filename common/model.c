@@ -159,14 +159,25 @@ KIT_AVX2_TARGET void linear_forward_avx2(const Linear *layer, float *out, const 
         }
         return;
     }
-    /* lanes: rows r..r+7 of output o; x[r + k][i] is x + r*in + i + k*in */
+    /* lanes: rows r..r+7 of output o; x[r + k][i] is x + r*in + i + k*in,
+     * read 8 inputs of 8 rows at a time and transposed, so that column[k]
+     * holds x[r..r+7][i+k] */
     int r = 0;
     for (; r + 8 <= n; r += 8) {
+        const float *x_r = x + (size_t)r * in;
         for (int o = 0; o < outs; o++) {
             const float *w_o = w + (size_t)o * in;
             __m256 dot = _mm256_setzero_ps();
-            for (int i = 0; i < in; i++) {
-                dot = dot + load_strided8(x + (size_t)r * in + i, in) * _mm256_set1_ps(w_o[i]);
+            int i = 0;
+            for (; i + 8 <= in; i += 8) {
+                __m256 column[8];
+                load_transposed8x8(column, x_r + i, in);
+                for (int k = 0; k < 8; k++) {
+                    dot = dot + column[k] * _mm256_set1_ps(w_o[i + k]);
+                }
+            }
+            for (; i < in; i++) {
+                dot = dot + load_strided8(x_r + i, in) * _mm256_set1_ps(w_o[i]);
             }
             store_strided8(out + (size_t)r * outs + o, outs, dot + _mm256_set1_ps(layer->bias[o]));
         }
@@ -179,37 +190,76 @@ KIT_AVX2_TARGET void linear_forward_avx2(const Linear *layer, float *out, const 
     }
 }
 
+/* The weight gradient's sums, lanes along a contiguous dimension: for
+ * `vectors` (1..4) vectors of 8 lanes, lane j of vector v sums, over r from
+ * 0, scale[r * scale_stride] * row[r * row_stride + 8v + j]; the result is
+ * added to acc[(8v + j) * acc_stride]. Up to four chains of dependent
+ * additions run side by side (each lane is still its own left-to-right sum).
+ * Inlined with a constant count, so that the sums stay in registers. */
+KIT_AVX2_TARGET static inline __attribute__((always_inline)) void
+grad_panel_of(float *acc, long acc_stride, const float *scale, long scale_stride, const float *row,
+              long row_stride, int n, const int vectors)
+{
+    __m256 sum[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int r = 0; r < n; r++) {
+        const __m256 d = _mm256_set1_ps(scale[(size_t)r * scale_stride]);
+        const float *row_r = row + (size_t)r * row_stride;
+        for (int v = 0; v < vectors; v++) {
+            sum[v] = sum[v] + d * _mm256_loadu_ps(row_r + 8 * v);
+        }
+    }
+    for (int v = 0; v < vectors; v++) {
+        float *a = acc + 8 * v * acc_stride;
+        store_strided8(a, acc_stride, load_strided8(a, acc_stride) + sum[v]);
+    }
+}
+
+KIT_AVX2_TARGET static void grad_panel(float *acc, long acc_stride, const float *scale, long scale_stride,
+                                       const float *row, long row_stride, int n, int vectors)
+{
+    switch (vectors) {
+    case 1:
+        grad_panel_of(acc, acc_stride, scale, scale_stride, row, row_stride, n, 1);
+        break;
+    case 2:
+        grad_panel_of(acc, acc_stride, scale, scale_stride, row, row_stride, n, 2);
+        break;
+    case 3:
+        grad_panel_of(acc, acc_stride, scale, scale_stride, row, row_stride, n, 3);
+        break;
+    default:
+        grad_panel_of(acc, acc_stride, scale, scale_stride, row, row_stride, n, 4);
+        break;
+    }
+}
+
 KIT_AVX2_TARGET void linear_backward_avx2(Linear *layer, float *dx, const float *dout, const float *x, int n)
 {
     const int in = layer->in, outs = layer->out;
     float *dw = layer->dweight;
     if (in >= 8) {
-        /* lanes: inputs i..i+7 of output o, each summed over r from 0 */
+        /* lanes: inputs i..i+7 of output o, each summed over r from 0: the
+         * products dout[r][o] * x[r][i] (grad_panel's scale is dout) */
         for (int o = 0; o < outs; o++) {
             int i = 0;
-            for (; i + 8 <= in; i += 8) {
-                __m256 sum = _mm256_setzero_ps();
-                for (int r = 0; r < n; r++) {
-                    sum = sum + _mm256_set1_ps(dout[(size_t)r * outs + o]) * _mm256_loadu_ps(x + (size_t)r * in + i);
-                }
-                float *dw_oi = dw + (size_t)o * in + i;
-                _mm256_storeu_ps(dw_oi, _mm256_loadu_ps(dw_oi) + sum);
+            for (; i + 8 <= in; i += 32) {
+                const int vectors = (in - i) / 8 < 4 ? (in - i) / 8 : 4;
+                grad_panel(dw + (size_t)o * in + i, 1, dout + o, outs, x + i, in, n, vectors);
+                i += 8 * vectors - 32;
             }
             for (; i < in; i++) {
                 dw[(size_t)o * in + i] += weight_grad(dout, x, n, outs, in, o, i);
             }
         }
     } else if (outs >= 8) {
-        /* lanes: outputs o..o+7 of input i, each summed over r from 0 */
+        /* lanes: outputs o..o+7 of input i, each summed over r from 0: the
+         * products x[r][i] * dout[r][o], the same (grad_panel's scale is x) */
         for (int i = 0; i < in; i++) {
             int o = 0;
-            for (; o + 8 <= outs; o += 8) {
-                __m256 sum = _mm256_setzero_ps();
-                for (int r = 0; r < n; r++) {
-                    sum = sum + _mm256_loadu_ps(dout + (size_t)r * outs + o) * _mm256_set1_ps(x[(size_t)r * in + i]);
-                }
-                float *dw_oi = dw + (size_t)o * in + i;
-                store_strided8(dw_oi, in, load_strided8(dw_oi, in) + sum);
+            for (; o + 8 <= outs; o += 32) {
+                const int vectors = (outs - o) / 8 < 4 ? (outs - o) / 8 : 4;
+                grad_panel(dw + (size_t)o * in + i, in, x + i, in, dout + o, outs, n, vectors);
+                o += 8 * vectors - 32;
             }
             for (; o < outs; o++) {
                 dw[(size_t)o * in + i] += weight_grad(dout, x, n, outs, in, o, i);

@@ -472,7 +472,7 @@ KIT_AVX2_TARGET static inline DoubleFloat8 df_exp8(DoubleFloat8 d)
 
 /* tanhf_one in 8 lanes (8 independent values); its two early returns
  * become selects after the common path. */
-KIT_AVX2_TARGET static __m256 tanh8(__m256 v)
+KIT_AVX2_TARGET static inline __attribute__((always_inline)) __m256 tanh8(__m256 v)
 {
     const __m256 a = abs8(v);
     const DoubleFloat8 ex = df_exp8(df8_make(a, _mm256_setzero_ps()));
@@ -491,6 +491,13 @@ KIT_AVX2_TARGET static __m256 tanh8(__m256 v)
 KIT_AVX2_TARGET void torch_tanhf_array_avx2(float *out, const float *x, size_t n)
 {
     size_t i = 0;
+    /* two vectors an iteration: their long chains of dependent operations
+     * interleave */
+    for (; i + 16 <= n; i += 16) {
+        const __m256 a = tanh8(_mm256_loadu_ps(x + i)), b = tanh8(_mm256_loadu_ps(x + i + 8));
+        _mm256_storeu_ps(out + i, a);
+        _mm256_storeu_ps(out + i + 8, b);
+    }
     for (; i + 8 <= n; i += 8) {
         _mm256_storeu_ps(out + i, tanh8(_mm256_loadu_ps(x + i)));
     }
