@@ -161,8 +161,18 @@ KIT_AVX2_TARGET void linear_forward_avx2(const Linear *layer, float *out, const 
     }
     /* lanes: rows r..r+7 of output o; x[r + k][i] is x + r*in + i + k*in,
      * read 8 inputs of 8 rows at a time and transposed, so that column[k]
-     * holds x[r..r+7][i+k] */
+     * holds x[r..r+7][i+k]. One input (the lesson's Linear(1,1)): x is
+     * contiguous, and each sum is (0 + x*w) + b. */
     int r = 0;
+    if (in == 1) {
+        for (int o = 0; o < outs; o++) {
+            const __m256 w_o = _mm256_set1_ps(w[o]), b_o = _mm256_set1_ps(layer->bias[o]);
+            for (r = 0; r + 8 <= n; r += 8) {
+                const __m256 dot = _mm256_setzero_ps() + _mm256_loadu_ps(x + r) * w_o;
+                store_strided8(out + (size_t)r * outs + o, outs, dot + b_o);
+            }
+        }
+    }
     for (; r + 8 <= n; r += 8) {
         const float *x_r = x + (size_t)r * in;
         for (int o = 0; o < outs; o++) {
