@@ -140,6 +140,24 @@ KIT_AVX2_TARGET void linear_forward_avx2(const Linear *layer, float *out, const 
 {
     const int in = layer->in, outs = layer->out;
     const float *w = layer->weight;
+    if (outs >= 8 && in == 1) {
+        /* lanes: outputs o..o+7 of row r (the MLP's hidden layer): w[o + k][0]
+         * is contiguous, and each sum is (0 + x*w) + b */
+        int o = 0;
+        for (; o + 8 <= outs; o += 8) {
+            const __m256 w_o = _mm256_loadu_ps(w + o), b_o = _mm256_loadu_ps(layer->bias + o);
+            for (int r = 0; r < n; r++) {
+                const __m256 dot = _mm256_setzero_ps() + _mm256_set1_ps(x[r]) * w_o;
+                _mm256_storeu_ps(out + (size_t)r * outs + o, dot + b_o);
+            }
+        }
+        for (; o < outs; o++) {
+            for (int r = 0; r < n; r++) {
+                out[(size_t)r * outs + o] = linear_unit(x + r, w + o, layer->bias[o], 1);
+            }
+        }
+        return;
+    }
     if (outs >= 8) {
         /* lanes: outputs o..o+7 of row r; w[o + k][i] is w + o*in + i + k*in */
         for (int r = 0; r < n; r++) {
