@@ -5,11 +5,15 @@
  * it also writes "name ns_per_epoch" lines, which bench/torch_demo.py reads
  * to print PyTorch's time for the same runs next to these.
  *
- *   bench_core [--epochs N] [--repeats R] [--results FILE]
+ *   bench_core [--epochs N] [--repeats R] [--results FILE] [--only NAME]
+ *
+ * --only runs one of the demos (linear_full, linear_batch32, mlp16_full),
+ * for a profiler.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "train.h"
@@ -70,17 +74,18 @@ static double time_run(const Demo *demo, int epochs)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bench_core [--epochs N] [--repeats R] [--results FILE]\n");
+    fprintf(out, "usage: bench_core [--epochs N] [--repeats R] [--results FILE] [--only NAME]\n");
 }
 
 int main(int argc, char **argv)
 {
     int epochs = 20000, repeats = 5;
-    const char *results_path = NULL;
+    const char *results_path = NULL, *only = NULL;
     static const struct option options[] = {
         { "epochs", required_argument, NULL, 'e' },
         { "repeats", required_argument, NULL, 'r' },
         { "results", required_argument, NULL, 'o' },
+        { "only", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -95,6 +100,9 @@ int main(int argc, char **argv)
             break;
         case 'o':
             results_path = optarg;
+            break;
+        case 'n':
+            only = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -117,6 +125,9 @@ int main(int argc, char **argv)
     }
     printf("bench-core: C training core, %d epochs, best of %d runs\n", epochs, repeats);
     for (size_t k = 0; k < sizeof DEMOS / sizeof DEMOS[0]; k++) {
+        if (only != NULL && strcmp(only, DEMOS[k].name) != 0) {
+            continue;
+        }
         double best = time_run(&DEMOS[k], epochs);
         for (int r = 1; r < repeats; r++) {
             const double t = time_run(&DEMOS[k], epochs);

@@ -25,6 +25,30 @@ DEMOS = [
     ("mlp16_full", "mlp", 0, "sine"),
 ]
 
+# For the table printed with --compare (issue 13): what each run is, the
+# speed-up over PyTorch the core aims at (a figure, never a test), and a rough
+# lower bound on this kind of core, estimated, not measured:
+#   linear_full   the weight gradient is one left-to-right sum of 200
+#                 products (netlib's order): 200 dependent float additions,
+#                 the rest is ~1,000 flops in 8-lane vectors
+#   linear_batch  the same for 7 batches, plus randperm(200): 199 draws and
+#                 199 divisions
+#   mlp16_full    3,200 tanh of ~130 vector instructions per 8 values (SLEEF's
+#                 double-float algorithm), plus ~20,000 flops
+TABLE = {
+    "linear_full": ("Linear(1,1), 200 samples, full batch", 150, "0.1-0.2 us"),
+    "linear_batch32": ("Linear(1,1), batches of 32", 200, "0.5 us"),
+    "mlp16_full": ("MLP 1-16-1 tanh, full batch", 10, "4-6 us"),
+}
+
+
+def duration(ns):
+    """ns as the table writes it: ns below 1 us, else us with 2-3 digits."""
+    if ns < 1000:
+        return f"{ns:.0f} ns"
+    us = ns / 1000
+    return f"{us:.2f} us" if us < 10 else f"{us:.1f} us" if us < 100 else f"{us:.0f} us"
+
 
 def setup(model_kind, data_kind, n=200):
     torch.manual_seed(0)
@@ -87,13 +111,26 @@ def main():
             sys.exit(2)
     print(f"bench-core: PyTorch {torch.__version__} (one thread), {args.epochs} epochs, "
           f"best of {args.repeats} runs")
+    torch_ns = {}
     for name, model_kind, batch, data_kind in DEMOS:
         best = min(time_run(model_kind, batch, data_kind, args.epochs) for _ in range(args.repeats))
-        seconds = best / args.epochs
-        line = f"  {name:<16} {seconds * 1e9:12.0f} ns/epoch"
+        torch_ns[name] = best / args.epochs * 1e9
+        line = f"  {name:<16} {torch_ns[name]:12.0f} ns/epoch"
         if name in c_ns:
-            line += f"   torch / C = {seconds * 1e9 / c_ns[name]:8.1f}"
+            line += f"   torch / C = {torch_ns[name] / c_ns[name]:8.1f}"
         print(line)
+    if c_ns:
+        print()
+        print("| model | C | PyTorch | torch / C | goal | rough limit |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for name, _, _, _ in DEMOS:
+            if name not in c_ns:
+                continue
+            what, goal, limit = TABLE[name]
+            ratio = torch_ns[name] / c_ns[name]
+            reached = "reached" if ratio >= goal else "not reached"
+            print(f"| {what} | {duration(c_ns[name])} | {duration(torch_ns[name])} | {ratio:.0f}x "
+                  f"| {goal}x, {reached} | {limit} |")
 
 
 if __name__ == "__main__":

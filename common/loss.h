@@ -31,6 +31,11 @@ float torch_sum(const float *v, int n);
  * gradient of a Linear layer with cols outputs. cols == 1 is torch_sum. */
 float torch_sum_column(const float *m, int rows, int cols, int c);
 
+/* acc[c] += torch_sum_column(m, rows, cols, c) for every column c, the same
+ * bits, in one call: a Linear layer's bias gradient, accumulated as .grad
+ * is. On a CPU with AVX2, 8 columns at a time (avx2.h). */
+void torch_add_column_sums(float *acc, const float *m, int rows, int cols);
+
 /* mean((pred - y)^2) over n values: the squares are rounded to float, summed
  * with torch_sum, and the sum is divided by n in float (as torch's mean). */
 float mse_forward(const float *pred, const float *y, int n);

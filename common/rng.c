@@ -52,14 +52,35 @@ static uint32_t twist_pair(uint32_t a, uint32_t b, uint32_t far)
     return far ^ (y >> 1) ^ ((y & 1u) ? MT19937_MATRIX_A : 0u);
 }
 
-/* Regenerate all 624 words at once (the textbook "next_state"). */
+/* Regenerate all 624 words at once (the textbook "next_state"): word k from
+ * words k, k+1 and k+397, indices modulo 624, in order of k, so that the
+ * words past the wrap are the new ones. The three loops are the three ranges
+ * of k where neither index wraps, where k+397 does, and the last word; with
+ * no modulo in them the compiler can run each on several words at a time
+ * (word k only reads words above it that are not yet rewritten, or new words
+ * at least 227 below it). */
 static void twist(Generator *g)
 {
     uint32_t *s = g->state;
-    for (int k = 0; k < MT19937_N; k++) {
-        s[k] = twist_pair(s[k], s[(k + 1) % MT19937_N], s[(k + MT19937_M) % MT19937_N]);
+    enum { WRAP = MT19937_N - MT19937_M }; /* 227: the first k whose k+397 wraps */
+    for (int k = 0; k < WRAP; k++) {
+        s[k] = twist_pair(s[k], s[k + 1], s[k + MT19937_M]);
     }
+    for (int k = WRAP; k < MT19937_N - 1; k++) {
+        s[k] = twist_pair(s[k], s[k + 1], s[k - WRAP]);
+    }
+    s[MT19937_N - 1] = twist_pair(s[MT19937_N - 1], s[0], s[MT19937_M - 1]);
     g->next = 0;
+}
+
+/* The output of one state word (MT19937's tempering). */
+static uint32_t temper(uint32_t y)
+{
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
 }
 
 uint32_t rng_random(Generator *g)
@@ -67,13 +88,25 @@ uint32_t rng_random(Generator *g)
     if (g->next >= MT19937_N) {
         twist(g);
     }
-    uint32_t y = g->state[g->next++];
-    /* Tempering. */
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
+    return temper(g->state[g->next++]);
+}
+
+/* The next count outputs, as count calls of rng_random return them, in one
+ * loop per stretch of the state (which the compiler can vectorise). */
+static void random_words(Generator *g, uint32_t *out, int count)
+{
+    while (count > 0) {
+        if (g->next >= MT19937_N) {
+            twist(g);
+        }
+        const int take = count < MT19937_N - g->next ? count : MT19937_N - g->next;
+        for (int k = 0; k < take; k++) {
+            out[k] = temper(g->state[g->next + k]);
+        }
+        g->next += take;
+        out += take;
+        count -= take;
+    }
 }
 
 uint64_t rng_random64(Generator *g)
@@ -316,10 +349,21 @@ void rng_randperm(Generator *g, int *out, int n)
     for (int i = 0; i < n; i++) {
         out[i] = i;
     }
-    for (int i = 0; i < n - 1; i++) {
-        int z = (int)((int64_t)rng_random(g) % (int64_t)(n - i));
-        int saved = out[i];
-        out[i] = out[i + z];
-        out[i + z] = saved;
+    /* The draws do not depend on the swaps: they are made in blocks first.
+     * torch takes the remainder in int64; both operands are below 2^32 and
+     * not negative, so the 32-bit unsigned one is the same number (and a
+     * faster division). */
+    enum { BLOCK = 256 };
+    uint32_t words[BLOCK];
+    for (int start = 0; start < n - 1; start += BLOCK) {
+        const int count = n - 1 - start < BLOCK ? n - 1 - start : BLOCK;
+        random_words(g, words, count);
+        for (int k = 0; k < count; k++) {
+            const int i = start + k;
+            const int z = (int)(words[k] % (uint32_t)(n - i));
+            const int saved = out[i];
+            out[i] = out[i + z];
+            out[i + z] = saved;
+        }
     }
 }

@@ -32,6 +32,10 @@
  * and libm's sinf is used instead. */
 float torch_sinf(float x);
 
+/* torch.sin on a contiguous float32 tensor: out[i] = torch_sinf(x[i]) for
+ * i < n, the same bits, 8 at a time on a CPU with AVX2 (avx2.h). out may be x. */
+void torch_sinf_array(float *out, const float *x, size_t n);
+
 /* torch.tanh(x) for float32 (SLEEF's xtanhf): (e^|x| - e^-|x|) / (e^|x| +
  * e^-|x|) in double-float, with the sign of x; 1 (signed) for |x| > 8.664339742,
  * where tanh rounds to 1 in float; NaN stays NaN. Exact for every float. */
@@ -39,7 +43,7 @@ float torch_tanhf(float x);
 
 /* torch.tanh on a contiguous float32 tensor: out[i] = torch_tanhf(x[i]) for
  * i < n, the same bits, with one call for the whole array (the MLP's hidden
- * layer). out may be x. */
+ * layer), 8 at a time on a CPU with AVX2 (avx2.h). out may be x. */
 void torch_tanhf_array(float *out, const float *x, size_t n);
 
 #endif

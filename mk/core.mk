@@ -9,12 +9,14 @@
 #   bench-core   ns per epoch of the lesson's models, and PyTorch's when
 #                available; then the same runs on the portable build
 #
-# Hardware FMA: the exact kernels (torch_tanhf, torch_sinf, the randn block,
-# the SGD update, tanh's backward) are compiled twice, with and without FMA
-# instructions, and the CPU picks one at load time (common/fma_clones.h). Both
-# must give the same bits. The portable build, build/<flavour>/no-fma-clones/,
-# compiles common/*.c with -DKIT_NO_FMA_CLONES: only the version without FMA
-# instructions, whose fmaf() calls glibc. test-core runs it with
+# Hardware FMA and AVX2: the exact kernels (torch_tanhf, torch_sinf, the randn
+# block, the SGD update, tanh's backward) are compiled twice, with and without
+# FMA instructions, and the CPU picks one at load time (common/fma_clones.h);
+# the hot ones also have AVX2+FMA twins, 8 lanes at a time, taken when the
+# CPU runs them (common/avx2.h). All must give the same bits. The portable
+# build, build/<flavour>/no-fma-clones/, compiles common/*.c with
+# -DKIT_NO_FMA_CLONES: only the scalar version without FMA instructions, whose
+# fmaf() calls glibc. test-core runs it with
 # GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA, which makes glibc's fmaf() take its
 # software emulation as on a CPU without FMA. So the core suites prove both
 # paths exact on one machine.
@@ -82,9 +84,12 @@ $(CORE_TEST_DIR)/check_%: $(CORE_TEST_DIR)/check_%.o $(CORE_TEST_SUPPORT) $(KIT_
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $< $(CORE_TEST_SUPPORT) $(KIT_LIB) $(CHECK_LIBS) $(LDLIBS) -o $@
 
-# The same suites (the same objects) linked with the portable build.
+# The same suites (the same objects) linked with the portable build, except
+# check_kernels, which compares the AVX2 twins with the scalar references:
+# the portable build has no twins.
 CORE_NO_FMA_TEST_DIR := $(CORE_NO_FMA_OUT)/tests/common
-CORE_NO_FMA_CHECKS   := $(patsubst tests/common/%.c,$(CORE_NO_FMA_TEST_DIR)/%,$(CORE_CHECK_SRCS))
+CORE_NO_FMA_CHECKS   := $(patsubst tests/common/%.c,$(CORE_NO_FMA_TEST_DIR)/%,\
+                          $(filter-out tests/common/check_kernels.c,$(CORE_CHECK_SRCS)))
 
 $(CORE_NO_FMA_TEST_DIR)/check_%: $(CORE_TEST_DIR)/check_%.o $(CORE_TEST_SUPPORT) $(CORE_NO_FMA_LIB)
 	@mkdir -p $(@D)
