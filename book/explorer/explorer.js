@@ -13,8 +13,10 @@
  * SETTINGS maps the lesson program's flags (without "--") to values, e.g.
  * {"schedule": "plateau", "lr": "0.5", "patience": "3"}. "pin" is run and
  * pinned first, "set" is then shown; "cases" are run one by one through the
- * same controls, and "time" times N redraws of a 100-epoch linear run. The
- * results go into <pre id="lr-explorer-results"> as JSON.
+ * same controls, and "time" times N redraws of a 100-epoch linear run;
+ * "open" opens the table of numbers, "solo" moves the explorer to the top of
+ * the page (for screenshots). The results go into
+ * <pre id="lr-explorer-results"> as JSON.
  */
 (function () {
   'use strict';
@@ -182,7 +184,8 @@
   }
 
   // plot: {series: [{values, cls, label}], marks: [{y, label, cls}], ylabel, floor}
-  // A log axis when the finite positive values span more than a decade.
+  // A log axis when the finite positive values span well over a decade
+  // (a rate of 0.1 under a bound of 1 stays linear).
   // Values past the top (a diverged run, NaN, infinity) end the line with a
   // marker at the top edge.
   function drawPlot(svg, plot) {
@@ -204,7 +207,7 @@
     var lo = Math.min.apply(null, finite.length ? finite : [1]);
     var hi = Math.max.apply(null, finite.length ? finite : [1]);
     hi = Math.min(hi, plot.cap || Infinity);
-    var log = hi / lo > 10;
+    var log = hi / lo > 20;
     var y0, y1, ticks;
     if (log) {
       y0 = Math.floor(Math.log10(lo)); y1 = Math.ceil(Math.log10(hi));
@@ -413,7 +416,8 @@
       if (plan.pin) { applySettings(plan.pin); redraw(); pin(); }
       if (plan.set) { applySettings(plan.set); redraw(); }
       if (plan.open) $('ex-table-box').open = true, renderTable();
-      if (plan.scroll) root.scrollIntoView();
+      // Screenshots: headless Chromium captures the top of the page, so bring the explorer there.
+      if (plan.solo) document.body.insertBefore(root, document.body.firstChild);
     } catch (err) {
       out = { ok: false, error: String(err.message || err) };
     }
