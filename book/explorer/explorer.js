@@ -164,7 +164,7 @@
   function fmt(v) {
     if (!isFinite(v)) return isNaN(v) ? 'NaN' : (v > 0 ? '∞' : '−∞');
     var a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(1).replace('e', '×10^').replace('+', '');
+    if (a !== 0 && (a < 1e-3 || a >= 1e4)) return superscript(v.toExponential(1).replace('e', '×10^').replace('+', '').replace(/^1\.0×/, ''));
     return String(Number(v.toPrecision(3)));
   }
 
@@ -287,9 +287,10 @@
     var r = entry.result, s = entry.settings, n = r.loss.length;
     var diverged = firstEscape(r.loss, LOSS_CAP);
     var changes = lrChanges(r.lr);
-    var lrText = 'Rate from ' + fmt(r.lr[0]) + ' to ' + fmt(r.lr[n - 1]) + ' at epoch ' + (n - 1) +
-      (changes.length === 0 ? ', constant' : ', changing ' + (changes.length > 12 ? 'every epoch or so' :
-        'at epoch' + (changes.length > 1 ? 's ' : ' ') + changes.join(', '))) + '.';
+    var lrText = changes.length === 0 ? 'Rate ' + fmt(r.lr[0]) + ' in every epoch.' :
+      'Rate from ' + fmt(r.lr[0]) + ' to ' + fmt(r.lr[n - 1]) + ' at epoch ' + (n - 1) + ', changing ' +
+      (changes.length > 12 ? 'every epoch or so' :
+        'at epoch' + (changes.length > 1 ? 's ' : ' ') + changes.join(', ')) + '.';
     var bound = s.model === 'linear' ? ' The full-batch stability bound 2/λmax is ' + fmt(r.bound) +
       (r.lr[0] > r.bound ? '; this rate starts above it.' : '; this rate starts below it.') : '';
     var lossText = diverged >= 0 ?
@@ -332,6 +333,7 @@
     status.className = 'ex-status' + (text.diverged >= 0 ? ' ex-diverged' : '');
     status.textContent = (pinned ? 'Now: ' : '') + current.label + '. ' + text.loss +
       (pinned ? ' Pinned: ' + pinned.label + ', final loss ' + fmt(pinned.result.loss[pinned.result.loss.length - 1]) + '.' : '');
+    showKey(current, result.val);
     var lrSeries = [{ values: result.lr, cls: 'ex-now' }];
     var lossSeries = [{ values: result.loss, cls: 'ex-now' }];
     if (result.val) lossSeries.push({ values: result.val, cls: 'ex-now-val' });
@@ -342,7 +344,7 @@
     var linear = s.model === 'linear';
     drawPlot($('ex-plot-lr'), { series: lrSeries, ylabel: 'learning rate',
       marks: linear ? [{ y: result.bound, label: 'stability bound 2/λmax = ' + fmt(result.bound), cls: 'ex-bound' }] : [] });
-    drawPlot($('ex-plot-loss'), { series: lossSeries, ylabel: 'loss (MSE)', cap: LOSS_CAP,
+    drawPlot($('ex-plot-loss'), { series: lossSeries, ylabel: 'loss, MSE', cap: LOSS_CAP,
       marks: [{ y: result.lstar, label: 'L* = ' + fmt(result.lstar) + ' (best line)', cls: 'ex-lstar' }] });
     $('ex-plot-lr-desc').textContent = 'Learning rate per epoch' + (pinned ? ' (solid: now; dashed: pinned)' : '') +
       '. ' + text.lr;
@@ -350,6 +352,21 @@
       (pinned ? ' (solid: now; dashed: pinned)' : '') + '. ' + text.loss + ' ' + commandFor(s);
     renderTable();
     return current;
+  }
+
+  // The plots' key: which line is which (the lines' colours and dashes).
+  function showKey(entry, val) {
+    var key = $('ex-key');
+    key.textContent = '';
+    var add = function (cls, text) {
+      var item = document.createElement('span');
+      item.className = 'ex-key-item ' + cls;
+      item.textContent = text;
+      key.appendChild(item);
+    };
+    add('ex-key-now', 'now: ' + entry.label);
+    if (val) add('ex-key-val', 'validation loss');
+    if (pinned) add('ex-key-pinned', 'pinned: ' + pinned.label);
   }
 
   function labelFor(s) {
