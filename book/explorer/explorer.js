@@ -183,7 +183,7 @@
     return ticks;
   }
 
-  // plot: {series: [{values, cls, label}], marks: [{y, label, cls}], ylabel, floor}
+  // plot: {series: [{values, cls}], marks: [{y, label, cls}], ylabel, cap, steps}
   // A log axis when the finite positive values span well over a decade
   // (a rate of 0.1 under a bound of 1 stays linear).
   // Values past the top (a diverged run, NaN, infinity) end the line with a
@@ -259,8 +259,10 @@
       for (var i = 0; i < s.values.length; i++) {
         var v = s.values[i];
         if (!(isFinite(v) && v <= top)) { escaped = i; break; }
-        var yv = Math.max(v, bottom);
-        d += (d ? 'L' : 'M') + X(i).toFixed(1) + ' ' + Y(yv).toFixed(1);
+        var yv = Y(Math.max(v, bottom)).toFixed(1);
+        // A rate holds for a whole epoch: steps (horizontal, then the change).
+        if (d && plot.steps) d += 'H' + X(i).toFixed(1);
+        d += (d ? 'L' : 'M') + X(i).toFixed(1) + ' ' + yv;
       }
       if (d) svg.appendChild(el('path', { d: d, class: 'ex-line ' + s.cls }));
       if (escaped >= 0) {
@@ -342,7 +344,7 @@
       lossSeries.unshift({ values: pinned.result.loss, cls: 'ex-pinned' });
     }
     var linear = s.model === 'linear';
-    drawPlot($('ex-plot-lr'), { series: lrSeries, ylabel: 'learning rate',
+    drawPlot($('ex-plot-lr'), { series: lrSeries, ylabel: 'learning rate', steps: true,
       marks: linear ? [{ y: result.bound, label: 'stability bound 2/λmax = ' + fmt(result.bound), cls: 'ex-bound' }] : [] });
     drawPlot($('ex-plot-loss'), { series: lossSeries, ylabel: 'loss, MSE', cap: LOSS_CAP,
       marks: [{ y: result.lstar, label: 'L* = ' + fmt(result.lstar) + ' (best line)', cls: 'ex-lstar' }] });
