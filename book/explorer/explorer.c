@@ -38,6 +38,9 @@
 /* The post's data: lessons/3.2/main.c's defaults that the explorer does not
  * offer as controls. */
 enum { EXPLORER_SAMPLES = 200, EXPLORER_MLP_WIDTH = 16 };
+/* A page must stay responsive: the longest run it offers (a 5000-epoch MLP
+ * run takes seconds). */
+enum { EXPLORER_MAX_EPOCHS = 5000 };
 
 static Curve curve;            /* the last run's rows */
 static double lr_bound = NAN;  /* of the last run's training inputs */
@@ -86,7 +89,7 @@ static const char *settings_problem(SchedKind kind, double lr, int epochs, int s
 {
     if (kind >= SCHED_KINDS) return "unknown schedule";
     if (!(lr >= 0) || !isfinite(lr)) return "the learning rate must be a number >= 0";
-    if (epochs < 1 || epochs > 100000) return "epochs must be between 1 and 100000";
+    if (epochs < 1 || epochs > EXPLORER_MAX_EPOCHS) return "epochs must be between 1 and 5000";
     if (seed < 0) return "the seed must be >= 0";
     if (s->step_size < 1) return "the step size must be >= 1";
     if (!(s->gamma > 0)) return "gamma must be > 0";

@@ -481,7 +481,12 @@
 
   WebAssembly.compile(decodeBase64(wasmText.textContent))
     .then(function (module) { return WebAssembly.instantiate(module, systemCalls(module)); })
-    .then(start, function (err) {
+    // The static figure comes after this script in the page: start once the
+    // whole page is parsed, or the module may be ready before the figure is there.
+    .then(function (instance) {
+      if (document.readyState !== 'loading') return start(instance);
+      document.addEventListener('DOMContentLoaded', function () { start(instance); });
+    }, function (err) {
       var pre = document.createElement('pre');
       pre.id = 'lr-explorer-results';
       pre.hidden = true;
