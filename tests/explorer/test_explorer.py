@@ -7,11 +7,17 @@ Chromium, has the page run a list of settings through its own controls (the
 URL hash #explorer={...}, see book/explorer/explorer.js), reads the curves the
 page computed out of the dumped DOM, and compares them with the native
 reference build's `lesson ... --csv` for the same flags: every lr, loss and
-val_loss value must be the same double (WebAssembly computes the same IEEE
-operations: float and double + - * / and sqrt are exactly rounded, fmaf is
-wasi-libc's correctly rounded software fma, the double functions the core
-calls come from musl). Then the page itself: the explorer replaces the static
-figure, pins a second curve, marks a diverging run; the embedded module holds
+val_loss value must be the same double. WebAssembly computes the same IEEE
+operations (float and double + - * / and sqrt exactly rounded; fmaf is
+wasi-libc's correctly rounded software fma; the core's own tanh, sin and
+log are float code; the initialisation's one pow() gives glibc's bits, as the
+runs show), with one exception: cos(), which only warm-up + cosine calls (the
+randn path that also calls it needs fewer than 16 samples). glibc's and musl's cos are both within an ulp of the true value but
+not always the same ulp, so those rates may differ in their last bits (at
+most 1e-14 relative allowed, the largest printed); the losses barely notice,
+as the SGD step rounds the rate to float.
+
+Then the page itself: the explorer replaces the static figure, pins a second curve, marks a diverging run; the embedded module holds
 compiled code only and the student edition embeds the same bytes; the
 explorer stays within its size budget.
 
