@@ -88,9 +88,9 @@ help:
 	@echo '  make golden                     regenerate golden data with real PyTorch'
 	@echo '  make deps                       install what `make check` needs (apt)'
 	@echo '  make clean                      remove build/'
-	@echo '  make test-core | test-lesson | test-book | test-grade'
+	@echo '  make test-core | test-lesson | test-book | test-explorer | test-grade'
 	@echo '                                  one part of the test suite'
-	@echo '  make bench-core | bench-lesson | bench-grade'
+	@echo '  make bench-core | bench-lesson | bench-grade | bench-explorer'
 	@echo '                                  one part of the benchmarks'
 	@echo '  make grader LESSON=$(LESSON) SUBMISSION=DIR [EDITION=student|instructor] [GRADER_OUT=DIR]'
 	@echo '                                  build one submission'"'"'s grader binary'
@@ -123,7 +123,7 @@ include mk/grade.mk
 
 # Each suite appends "name passed failed" to build/test-summary.txt; the last
 # line adds them up. A failing suite does not hide the others' results.
-TEST_SUITES := core lesson book grade
+TEST_SUITES := core lesson book explorer grade
 test: deps-test
 	@mkdir -p $(BUILD) && : > $(BUILD)/test-summary.txt
 	@status=0; for suite in $(TEST_SUITES); do \
@@ -138,6 +138,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-core
 	$(Q)$(MAKE) --no-print-directory bench-lesson
 	$(Q)$(MAKE) --no-print-directory bench-grade
+	$(Q)$(MAKE) --no-print-directory bench-explorer
 
 # Golden data comes from real PyTorch only (Debian's python3-torch 1.13, run
 # with /usr/bin/python3); the scripts in tools/golden/ write tests/golden/.

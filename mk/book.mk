@@ -195,3 +195,6 @@ else
 test-book:
 	@echo 'test-book: the book is built and tested in the full kit (the student edition ships it prebuilt): nothing to run'
 endif
+
+# The live explorer of the HTML editions (lesson 3.2): mk/explorer.mk.
+include mk/explorer.mk

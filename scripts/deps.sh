@@ -4,7 +4,9 @@
 #   check  what `make check` needs: a C compiler, make, pkg-config, Check,
 #          json-c (grader reports), gnuplot (the overlay plots of a failure)
 #          and inotify-tools (`make watch`)
-#   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests)
+#   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests),
+#          clang + lld + wasi-libc (the post's explorer: the core as WebAssembly)
+#          and chromium (its browser test, headless)
 #   test   book + zip/unzip (the Gradescope bundle) and the tools the kit's own
 #          tests drive
 #   torch  python3-torch: only to regenerate golden data or to benchmark
@@ -38,6 +40,11 @@ texlive-latex-recommended command:pdflatex
 texlive-latex-extra file:/usr/share/texlive/texmf-dist/tex/latex/framed/framed.sty
 texlive-fonts-recommended file:/usr/share/texlive/texmf-dist/fonts/type1/urw/courier/ucrr8a.pfb
 lmodern file:/usr/share/texmf/tex/latex/lm/lmodern.sty
+clang command:clang
+lld command:wasm-ld
+wasi-libc file:/usr/lib/wasm32-wasi/libc.a
+libclang-rt-14-dev-wasm32 file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a
+chromium command:chromium
 LIST
     ;;
     test) needs book; cat <<'LIST'

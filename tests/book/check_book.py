@@ -419,7 +419,10 @@ def check_html(r: Results, html_text: str, n_figures: int, label: str = "html") 
                           html_text)
     r.check(not external, f"{label}: no resource fetched from the network (img, script, link, ...)",
             f"external: {external[:3]}")
-    r.check("<script" not in html_text, f"{label}: no scripts")
+    # The one script is the live explorer's (book/explorer, tested by tests/explorer): inline, no src.
+    scripts = re.findall(r"<script\b[^>]*>", html_text)
+    r.check(all("src=" not in s for s in scripts) and len(scripts) == 2 and 'id="lr-explorer"' in html_text,
+            f"{label}: no scripts but the explorer's two inline ones (its module and its code)", f"found {scripts[:4]}")
     r.check(re.search(r"url\(\s*['\"]?(https?:)?//", html_text) is None and "@import" not in html_text,
             f"{label}: the CSS loads nothing from the network")
     r.check('id="TOC"' in html_text, f"{label}: a table of contents")
