@@ -32,6 +32,7 @@ ifneq ($(wildcard tools/grade/grade.py),)
 
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo 'grade: SUBMISSIONS=DIR is required (one folder, .tar.gz or .zip per student)' >&2; exit 2; }
+	$(Q)scripts/deps.sh grade
 	$(Q)$(PYTHON3) tools/grade/grade.py --lesson $(LESSON) --submissions '$(SUBMISSIONS)' \
 	    --jobs $(JOBS) --out '$(GRADE_OUT)' $(if $(STUDENT),--student '$(STUDENT)')
 

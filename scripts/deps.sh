@@ -7,7 +7,8 @@
 #   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests),
 #          clang + lld + wasi-libc (the post's explorer: the core as WebAssembly)
 #          and chromium (its browser test, headless)
-#   test   book + zip/unzip (the Gradescope bundle) and the tools the kit's own
+#   grade  check + bubblewrap (the batch grader's sandbox: make grade, Gradescope)
+#   test   book + grade + zip/unzip (the Gradescope bundle) and the tools the kit's own
 #          tests drive
 #   torch  python3-torch: only to regenerate golden data or to benchmark
 #          against PyTorch; never needed to build or test
@@ -47,7 +48,11 @@ libclang-rt-14-dev-wasm32 file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libcla
 chromium command:chromium
 LIST
     ;;
-    test) needs book; cat <<'LIST'
+    grade) needs check; cat <<'LIST'
+bubblewrap command:bwrap
+LIST
+    ;;
+    test) needs book; needs grade; cat <<'LIST'
 zip command:zip
 unzip command:unzip
 patch command:patch
@@ -58,7 +63,7 @@ LIST
 python3-torch file:/usr/lib/python3/dist-packages/torch/__init__.py
 LIST
     ;;
-    *) echo "deps.sh: unknown tier '$1' (check, book, test, torch)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown tier '$1' (check, grade, book, test, torch)" >&2; exit 2 ;;
     esac
 }
 

@@ -188,8 +188,9 @@ static RunnerStatus judge_spawn(const SpawnResult *sr, const RunCase *c, Trace *
         set_what(t, RUNNER_TIMEOUT, "timeout after %g s: the run did not finish%s (an endless loop?)",
                  lim->wall_seconds, in);
     } else if (sr->flooded) {
-        set_what(t, RUNNER_FLOODED, "wrote more than %zu bytes of output%s: it was stopped",
-                 lim->out_cap, in);
+        set_what(t, RUNNER_FLOODED, "wrote more output than a trace needs (over %zu bytes, or "
+                                    "over %zu bytes of messages)%s: it was stopped",
+                 lim->out_cap, lim->err_cap, in);
     } else if (sr->signal > 0) {
         describe_signal(t, sr->signal, in);
     } else if (sanitizer && sr->exit_status == SANITIZER_EXIT) {

@@ -275,7 +275,7 @@ int spawn_run(const Sandbox *sb, const SpawnLimits *lim, const char *program,
                 }
             }
         }
-        if (ob.over) {
+        if (ob.over || eb.over) {   /* either stream: a flood costs the judge either way */
             res->flooded = true;
             break;
         }

@@ -43,7 +43,7 @@ typedef struct {
     int nproc;             /* RLIMIT_NPROC for the grading user (0: none) */
     long tmp_mib;          /* size of the private /tmp and /dev/shm (bwrap) */
     size_t out_cap;        /* stdout bytes kept; more is a flood */
-    size_t err_cap;        /* stderr bytes kept; more is dropped */
+    size_t err_cap;        /* stderr bytes kept; more is a flood too */
 } SpawnLimits;
 
 typedef struct {
@@ -51,7 +51,7 @@ typedef struct {
     int exit_status;
     int signal;            /* > 0: killed by this signal (not ours) */
     bool timed_out;        /* we killed it at wall_seconds */
-    bool flooded;          /* we killed it at out_cap */
+    bool flooded;          /* we killed it at out_cap or err_cap */
     bool start_failed;     /* fork, pipe or exec failed: a judge error */
     double wall, cpu;      /* seconds */
     char *out;             /* stdout, NUL-terminated, out_len bytes */

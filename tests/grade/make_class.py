@@ -57,21 +57,22 @@ INJECTED = {
                    'ok', None),  # the rates stay right: full marks, and no sleeper may survive
     'fault-flood': ('constant_init',
                     '{ for (long i = 0; i < 1000000; i++) printf("epoch %ld: lr is fine, honest\\n", i); }',
-                    'output-limit', 'constant'),
+                    'failed', 'constant'),
     'fault-malloc': ('exponential_init',
                      '{ for (long total = 0; total < (3L << 30); total += 1L << 20) { '
                      'char *volatile block = malloc(1L << 20); memset(block, 1, 1L << 20); } }',
                      'failed', 'exponential'),
     'fault-exit': ('plateau_init', 'exit(0);', 'failed', 'plateau'),
-    # The test runs in a child of the grader: these take the grader itself down.
-    'fault-kills-grader': ('constant_init', 'kill(getppid(), SIGKILL);', 'crashed', 'constant'),
-    'fault-stops-grader': ('step_decay_init', 'kill(getppid(), SIGSTOP);', 'timeout', 'step'),
+    # The runner's parent is the sandbox's init: these take the sandbox down,
+    # never the judge (another process, another user, another pid namespace).
+    'fault-kills-grader': ('constant_init', 'kill(getppid(), SIGKILL);', 'failed', 'constant'),
+    'fault-stops-grader': ('step_decay_init', 'kill(getppid(), SIGSTOP);', 'failed', 'step'),
 }
-# Code that would run before main, in the grader's own process: the kit's
-# build refuses it (tests/<L>/vet-object.sh), so these never run.
+# Code that runs before main: in the runner only, so it can only spoil the
+# submission's own traces (every check fails).
 AT_LOAD = {
     'fault-crash-at-load': ('{ volatile unsigned long bad_address = 16; *(int *)bad_address = 1; }',
-                            'compile-error'),
+                            'failed'),
 }
 
 
@@ -187,13 +188,13 @@ def make_class(lesson, out):
     expected['fault-too-large'] = {'status': 'too-large', 'score': 'zero'}
     put(os.path.join(out, 'fault-includes-reference'), wanted,
         f'#include "{os.path.join(ROOT, "solutions", lesson, wanted)}"\n')
-    expected['fault-includes-reference'] = {'status': 'forbidden', 'score': 'zero'}
+    expected['fault-includes-reference'] = {'status': 'compile-error', 'score': 'zero'}
     put(os.path.join(out, 'fault-includes-reference-unseen'), wanted, unseen_include(lesson, wanted))
-    expected['fault-includes-reference-unseen'] = {'status': 'forbidden', 'score': 'zero'}
+    expected['fault-includes-reference-unseen'] = {'status': 'compile-error', 'score': 'zero'}
     put(os.path.join(out, 'fault-calls-reference'), wanted, stub +
         '\nvoid ref_step_decay_init(StepScheduler *s, double lr, int step_size, double gamma);\n'
         'void borrow(StepScheduler *s);\nvoid borrow(StepScheduler *s) { ref_step_decay_init(s, 0.1, 50, 0.1); }\n')
-    expected['fault-calls-reference'] = {'status': 'forbidden', 'score': 'zero'}
+    expected['fault-calls-reference'] = {'status': 'compile-error', 'score': 'zero'}  # no such symbol to link
 
     tar_gz(os.path.join(out, 'archive-tarball.tar.gz'),
            [(f'my-work/lessons/{lesson}/{wanted}', reference.encode()),

@@ -161,6 +161,16 @@ class Job(_Folder):
             self.remove()
             raise
 
+    def put_file(self, relpath, data, executable=False):
+        """Write data at relpath (read-only to the grading user); returns the path."""
+        path = os.path.join(self.path, relpath)
+        os.makedirs(os.path.dirname(path), mode=READ_ONLY_DIR_MODE, exist_ok=True)
+        os.chmod(os.path.dirname(path), READ_ONLY_DIR_MODE)
+        with open(path, 'wb') as f:
+            f.write(data)
+        os.chmod(path, EXECUTABLE_MODE if executable else READ_ONLY_FILE_MODE)
+        return path
+
     def put_work_file(self, name, data):
         """The student's file in run/, for the grading user to build."""
         path = os.path.join(self.run, name)

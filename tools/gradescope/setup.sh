@@ -1,7 +1,7 @@
 #!/bin/sh
 # setup.sh: Gradescope runs this once, as root, when it builds the
 # autograder's image. It installs the Debian packages the kit needs to build
-# and run its graders (the kit's own scripts/deps.sh, tier "check"), Python 3
+# and run its graders (the kit's own scripts/deps.sh, tier "grade": bubblewrap too), Python 3
 # for the batch grader, and then builds the reference grader once so that
 # every submission only compiles its own file.
 set -eu
@@ -11,7 +11,7 @@ cd "$root/source"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 command -v python3 >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3 >/dev/null
-scripts/deps.sh check
+scripts/deps.sh grade
 chmod +x run_autograder scripts/*.sh
 cp run_autograder "$root/run_autograder" 2>/dev/null || true
 
