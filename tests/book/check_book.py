@@ -314,7 +314,8 @@ def check_failures(r: Results, args: argparse.Namespace, numbers: Path, claims: 
         # The claims checker fails on a claim the runs contradict.
         false_claims = tmp / "claims"
         false_claims.write_text("wrong-way constant.final_loss > step.final_loss The constant rate ends higher.\n")
-        res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers), str(false_claims)])
+        res = run([sys.executable, "book/scripts/book_numbers.py", "claims", "--numbers", str(numbers),
+                   "--claims", str(false_claims)])
         r.check(res.returncode != 0 and "FAIL claim wrong-way" in res.stdout,
                 "failures: the claims checker fails on a false claim", res.stdout.strip()[:200])
 
@@ -387,7 +388,8 @@ def check_numbers(r: Results, args: argparse.Namespace, numbers: dict[str, str],
 
 
 def check_claims(r: Results, numbers_path: Path, claims_path: Path) -> None:
-    res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers_path), str(claims_path)])
+    res = run([sys.executable, "book/scripts/book_numbers.py", "claims", "--numbers", str(numbers_path),
+               "--claims", str(claims_path)])
     lines = [l for l in res.stdout.split("\n") if l.startswith(("PASS", "FAIL"))]
     for line in lines:
         status, rest = line.split(" ", 1)
