@@ -116,10 +116,15 @@ local function lookup(spec)
 end
 
 -- Inlines for prose: "a x 10^b" becomes a, a times sign, 10 and a superscript.
+-- A negative number gets a minus sign (U+2212), not a hyphen.
+local function minus(text)
+  return (text:gsub("^%-", "\u{2212}"))
+end
+
 local function prose(text)
   local mant, exp = split_exponent(text)
-  if not mant then return { pandoc.Str(text) } end
-  return { pandoc.Str(mant .. "\u{00A0}\u{00D7}\u{00A0}10"), pandoc.Superscript({ pandoc.Str(exp) }) }
+  if not mant then return { pandoc.Str(minus(text)) } end
+  return { pandoc.Str(minus(mant) .. "\u{00A0}\u{00D7}\u{00A0}10"), pandoc.Superscript({ pandoc.Str(minus(exp)) }) }
 end
 
 local function math_text(text)

@@ -55,7 +55,7 @@ The keys, per run NAME (epochs counted from 0, as in the CSV):
 Per group G and per-run statistic S: G.S.mean, G.S.sd (sample sd), G.S.min,
   G.S.max, G.S.median, G.S.argmin (the member value with the smallest S),
   G.n, G.first, G.last.
-Per comparison: A_vs_B.S.mean, .sd, .se (sd / sqrt n), .median, .max,
+Per comparison (and data/A_vs_B.S.csv: member,diff): A_vs_B.S.mean, .sd, .se (sd / sqrt n), .median, .max,
   .wins (members where A < B), .n.
 From the run named `dataset` (--data-csv): samples, hessian.*, lambda_max,
   lambda_min, lr_bound = 2/lambda_max, lr_best = 2/(lambda_max+lambda_min),
@@ -443,6 +443,8 @@ def build(args: argparse.Namespace) -> int:
         common = [m for m in per_member[a] if m in per_member[b]]
         d = [per_member[a][m][stat] - per_member[b][m][stat] for m in common]
         key = f"{a}_vs_{b}.{stat}"
+        (data / f"{a}_vs_{b}.{stat}.csv").write_text(
+            "member,diff\n" + "".join("%s,%.17g\n" % (m, x) for m, x in zip(common, d)))
         sdev = statistics.stdev(d) if len(d) > 1 else 0.0
         values.update({f"{key}.mean": statistics.fmean(d), f"{key}.sd": sdev,
                        f"{key}.se": sdev / math.sqrt(len(d)), f"{key}.wins": sum(x < 0 for x in d),

@@ -2,8 +2,7 @@
 call 'book/gnuplot/common.gp' ARG1 ARG2 ARG3 ARG4
 set ylabel 'learning rate η_t'
 set xrange [0:*]
-set yrange [0:*]
-set key top right
+set yrange [0:0.12]
 plot csv('constant')      using 1:2 with lines lt 1 title 'constant', \
      csv('step')          using 1:2 with lines lt 2 title 'step decay', \
      csv('exponential')   using 1:2 with lines lt 3 title 'exponential', \
