@@ -58,7 +58,7 @@ BOOK_INCLUDE_PATHS := $(shell sed -n 's/.*include="\([^"]*\)".*/\1/p' $(BOOK_MD)
 BOOK_INCLUDES := $(wildcard $(BOOK_INCLUDE_PATHS))
 # The student edition cuts the same markers from the stubs instead.
 BOOK_STUDENT_INCLUDES := $(wildcard $(patsubst solutions/%,lessons/%,$(BOOK_INCLUDE_PATHS)))
-BOOK_FILTERS  := book/lua/edition.lua book/lua/listing.lua book/lua/numbers.lua
+BOOK_FILTERS  := book/lua/edition.lua book/lua/listing.lua book/lua/numbers.lua book/lua/math.lua book/lua/breaks.lua
 BOOK_STYLE    := book/style/template.html book/style/book.css book/style/header.tex
 # The PDF's date: SOURCE_DATE_EPOCH if set, else the date of the original
 # post (2025-06-18). Not the time of a commit: git history is not an input,
@@ -68,7 +68,7 @@ BOOK_EPOCH    := $(or $(SOURCE_DATE_EPOCH),1750204800)
 # Shared by both outputs. Images are written without extension in the text
 # (![...](fig/NAME)): SVG for HTML, vector PDF for LaTeX.
 BOOK_PANDOC := pandoc --from=markdown+fenced_divs+bracketed_spans --fail-if-warnings \
-    --lua-filter=book/lua/edition.lua --lua-filter=book/lua/listing.lua --lua-filter=book/lua/numbers.lua \
+    --lua-filter=book/lua/edition.lua --lua-filter=book/lua/listing.lua --lua-filter=book/lua/numbers.lua --lua-filter=book/lua/math.lua --lua-filter=book/lua/breaks.lua \
     --metadata=numbers-file:$(BOOK_WORK)/numbers.tsv --metadata=claims-file:$(BOOK_CLAIMS) \
     --number-sections --toc --toc-depth=2 --highlight-style=tango --resource-path=$(BOOK_WORK)
 
@@ -178,7 +178,7 @@ $(eval $(call book_edition_rules,student,$(BOOK_STUDENT_HTML),$(BOOK_STUDENT_PDF
 # byte-reproducibility (a second build elsewhere).
 ifneq ($(wildcard solutions/$(LESSON)/.),)
 test-book:
-	$(Q)scripts/deps.sh book
+	$(Q)scripts/deps.sh test
 	$(Q)$(MAKE) -s --no-print-directory book-files BOOK_EDITION=full
 	$(Q)$(MAKE) -s --no-print-directory book-files BOOK_EDITION=student
 	$(Q)python3 tests/book/check_book.py --lesson $(LESSON) --build $(BUILD) \

@@ -6,7 +6,7 @@
 #          and inotify-tools (`make watch`)
 #   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests)
 #   test   book + zip/unzip (the Gradescope bundle) and the tools the kit's own
-#          tests drive
+#          tests drive (chromium: make test-book loads the HTML in it)
 #   torch  python3-torch: only to regenerate golden data or to benchmark
 #          against PyTorch; never needed to build or test
 #
@@ -45,6 +45,7 @@ zip command:zip
 unzip command:unzip
 patch command:patch
 python3 command:python3
+chromium command:chromium
 LIST
     ;;
     torch) cat <<'LIST'

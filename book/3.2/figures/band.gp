@@ -23,7 +23,7 @@ unset yrange
 set title ''
 set xrange [0.015:0.7]
 set logscale xy
-set format y '10^{%L}'
+set format y '10^{/*1.25 %L}'
 set ytics 100
 set mytics 1
 set xtics (0.02, 0.05, 0.1, 0.2, 0.5)

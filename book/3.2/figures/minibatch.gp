@@ -17,7 +17,7 @@ plot csv('mb_constant') using 1:4:5 with filledcurves lt 1 notitle, \
 unset yrange
 set xrange [-1:30]
 set xlabel 'seed'
-set ylabel 'step − constant (×10^{-3})'
+set ylabel 'step − constant (×10^{/*1.25 -3})'
 set ytics 0.4
 set title sprintf('per seed: last %d epochs', int(val('set.tail')))
 set arrow 1 from -1, 0 to 30, 0 nohead lt 7

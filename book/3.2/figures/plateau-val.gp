@@ -9,7 +9,7 @@ set y2label 'learning rate (log scale)'
 set yrange [lo * 0.9 : val('mb_plateau_val.min_val') * 1.25]
 set xtics 20
 set logscale y2
-set format y2 '10^{%L}'
+set format y2 '10^{/*1.25 %L}'
 set ytics nomirror
 set y2tics nomirror out
 set border 11 lw 1

@@ -2,7 +2,7 @@
 call 'book/gnuplot/common.gp' ARG1 ARG2 ARG3 ARG4
 set ylabel 'L − L* (log scale)'
 set logscale y
-set format y '10^{%L}'
+set format y '10^{/*1.25 %L}'
 set ytics 100
 set mytics 1
 set xrange [0:*]

@@ -4,7 +4,7 @@ panels = 2
 call 'book/gnuplot/common.gp' ARG1 ARG2 ARG3 ARG4
 bound = val('lr_bound')
 set logscale y
-set format y '10^{%L}'
+set format y '10^{/*1.25 %L}'
 set ytics 100
 set mytics 1
 unset mytics
