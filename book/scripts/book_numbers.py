@@ -55,7 +55,8 @@ The keys, per run NAME (epochs counted from 0, as in the CSV):
 Per group G and per-run statistic S: G.S.mean, G.S.sd (sample sd), G.S.min,
   G.S.max, G.S.median, G.S.argmin (the member value with the smallest S),
   G.n, G.first, G.last.
-Per comparison (and data/A_vs_B.S.csv: member,diff): A_vs_B.S.mean, .sd, .se (sd / sqrt n), .median, .max,
+Per comparison (and data/A_vs_B.S.csv: member,diff; data/A_vs_B.curve.csv:
+  per epoch, the paired difference's mean, p10 and p90 of loss and val_loss): A_vs_B.S.mean, .sd, .se (sd / sqrt n), .median, .max,
   .wins (members where A < B), .n.
 From the run named `dataset` (--data-csv): samples, hessian.*, lambda_max,
   lambda_min, lr_bound = 2/lambda_max, lr_best = 2/(lambda_max+lambda_min),
@@ -387,6 +388,24 @@ def write_group_summary(path: Path, runs: list[dict[str, list[float]]]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def write_paired_curves(path: Path, runs_a: list[dict[str, list[float]]],
+                        runs_b: list[dict[str, list[float]]]) -> None:
+    """Per epoch, the difference A - B of each seed's losses: its mean and
+    10th and 90th percentiles over the seeds (the figures' paired band)."""
+    diffs = [{c: [x - y for x, y in zip(ra[c], rb[c])] for c in ("loss", "val_loss") if c in ra}
+             for ra, rb in zip(runs_a, runs_b)]
+    cols = list(diffs[0])
+    head = ["epoch"] + [f"{c}_{s}" for c in cols for s in ("mean", "p10", "p90")]
+    lines = [",".join(head)]
+    for e in range(len(diffs[0]["loss"])):
+        row = [str(e)]
+        for c in cols:
+            xs = [d[c][e] for d in diffs]
+            row += ["%.17g" % v for v in (statistics.fmean(xs), percentile(xs, 0.1), percentile(xs, 0.9))]
+        lines.append(",".join(row))
+    path.write_text("\n".join(lines) + "\n")
+
+
 def build(args: argparse.Namespace) -> int:
     work = Path(args.work)
     data = work / "data"
@@ -443,6 +462,8 @@ def build(args: argparse.Namespace) -> int:
         common = [m for m in per_member[a] if m in per_member[b]]
         d = [per_member[a][m][stat] - per_member[b][m][stat] for m in common]
         key = f"{a}_vs_{b}.{stat}"
+        write_paired_curves(data / f"{a}_vs_{b}.curve.csv", [group_curves[a][m] for m in common],
+                            [group_curves[b][m] for m in common])
         (data / f"{a}_vs_{b}.{stat}.csv").write_text(
             "member,diff\n" + "".join("%s,%.17g\n" % (m, x) for m, x in zip(common, d)))
         sdev = statistics.stdev(d) if len(d) > 1 else 0.0
