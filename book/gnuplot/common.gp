@@ -49,7 +49,7 @@ set border 3 lw 1
 set tics nomirror out
 set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1
 # Legends sit below the plot, outside the data.
-set key outside bottom left horizontal Left reverse maxcols 2 noopaque nobox samplen 2 spacing 1.1 width 1
+set key outside bottom center horizontal Left reverse maxcols 2 noopaque nobox samplen 2 spacing 1.1 width -2
 set xlabel 'epoch'
 # Log axes: a labelled tic every two decades at most, so labels never collide.
 set ytics autofreq

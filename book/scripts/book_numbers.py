@@ -45,7 +45,8 @@ The keys, per run NAME (epochs counted from 0, as in the CSV):
   NAME.min_loss_epoch, NAME.tail_loss (mean over the last `tail` epochs),
   NAME.band (sd of the loss from epoch `band_from` on), NAME.reach (first
   epoch with loss <= `target`, -1: never), NAME.falls (1 if the loss falls
-  in every epoch), NAME.initial_lr, NAME.final_lr, NAME.min_lr, NAME.lr_sum,
+  in every epoch), NAME.last_gain (the last epoch that
+  ReduceLROnPlateau counts as an improvement, relative threshold `gain`), NAME.initial_lr, NAME.final_lr, NAME.min_lr, NAME.lr_sum,
   NAME.gamma (lr1/lr0), NAME.first_drop, NAME.drop_factor, NAME.drops,
   NAME.drop_gap_min, NAME.drop_gap_max, NAME.growth, NAME.diverged,
   NAME.shrink_min, NAME.shrink_max (prod |1 - eta_t lambda|), NAME.excess
@@ -317,6 +318,14 @@ def run_stats(cols: dict[str, list[float]], settings: dict[str, str]) -> dict[st
     target = float(settings.get("target", "nan"))
     s["reach"] = next((e for e in range(n) if loss[e] <= target), -1)
     s["falls"] = 1 if all(b < a for a, b in zip(loss, loss[1:])) else 0
+    # The last epoch that counts as an improvement in ReduceLROnPlateau's
+    # test (mode min, threshold_mode rel, threshold `gain`): its loss beats
+    # `best` by the threshold, and only then does `best` move to it.
+    gain = float(settings.get("gain", "1e-4"))
+    best, s["last_gain"] = loss[0], 0
+    for e in range(1, n):
+        if loss[e] < best * (1 - gain):
+            best, s["last_gain"] = loss[e], e
     drops = [e for e in range(1, n) if lr[e] < lr[e - 1]]
     gaps = [b - a for a, b in zip(drops, drops[1:])]
     first_drop = next((e for e in range(n) if lr[e] < lr[0]), -1)

@@ -9,7 +9,6 @@ set ytics 100
 set mytics 1
 unset mytics
 set xrange [0:*]
-set key maxcols 3
 set multiplot layout 2,1
 above(r) = int(200 - 150 * (real(r) - bound) / 0.35)
 # Above the bound: reds, darker as the rate grows.
