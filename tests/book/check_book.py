@@ -149,6 +149,47 @@ def marker_region(path: Path, name: str) -> Optional[list[str]]:
     return None
 
 
+# Sections that report runs, and words that compare or generalise.
+RESULT_SECTIONS = r"(In depth|Demonstrations|Exercises|Summary|Key takeaways|Checklist)"
+COMPARATIVE = (r"\b(lower|higher|beats?|wins?|helps?|ends|faster|slower|fires|stalls|better|worse|best"
+               r"|every seed|never|always|cannot)\b")
+# Sentences that compare but state a definition, a rule or what code does.
+NOT_RESULTS = [
+    r"^None of this means that no schedule can help here",                  # leads into the two-step claims
+    r"^The two-step schedule of",                                            # its settings
+    r"^Bottom: each seed's difference step decay minus constant rate",       # how to read a panel
+    r"^\*\*The rule of this post",                                           # the rule itself
+    r"^Once the validation loss sits at its noise floor",                    # PyTorch's rule, restated
+    r"^The five schedules:",                                                 # their settings
+    r"^Is a schedule better than simply",                                    # a question
+    r"^Epoch 0 never decays",                                                # what StepLR's code does
+    r"^Implement `ReduceLROnPlateau`",                                       # the exercise
+    r"^It is strict, and measured from the best value",                      # what the code does
+    r"^`init` starts `best` at the worst",                                   # what the code does
+    r"^Whether a schedule helps depends",                                    # the summary's topic sentence
+    r"^- \[ \]",                                                             # the checklist
+    r"^(\d\. )?Why does `ReduceLROnPlateau\(patience=10\)` never fire",      # a quiz question
+]
+
+
+def comparative_sentences_without_claim(body: str) -> list[str]:
+    found = []
+    for sec in re.split(r"^# ", body, flags=re.M):
+        if not re.match(RESULT_SECTIONS, sec):
+            continue
+        text = re.sub(r"```.*?```", "", sec, flags=re.S)
+        text = re.sub(r"\$\$.*?\$\$", "$$", text, flags=re.S)
+        text = re.sub(r"\[[^\]]*\]\{\.claim[^}]*\}", "<CLAIM>", text, flags=re.S)
+        for para in re.split(r"\n\s*\n", text):
+            if para.lstrip().startswith(("|", "#", ":::")):
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", para).strip()):
+                if (re.search(COMPARATIVE, sentence, re.I) and "<CLAIM>" not in sentence
+                        and not any(re.match(p, sentence) for p in NOT_RESULTS)):
+                    found.append(sentence[:80])
+    return found
+
+
 def check_lint(r: Results, md_path: Path, claims_path: Path, figures_dir: Path, py_path: Path) -> None:
     md = md_path.read_text()
     body = strip_front_matter(md)
@@ -212,6 +253,16 @@ def check_lint(r: Results, md_path: Path, claims_path: Path, figures_dir: Path, 
     r.check(not missing, f"lint: every claim of {claims_path.name} is marked in the text",
             f"mark the sentence [..]{{.claim ref=ID}} or drop the claim: {missing}")
     r.check(not unknown, "lint: every claim mark names a claim", f"unknown: {unknown}")
+
+    # Every comparative sentence about the runs carries a claim mark (and so a
+    # test), unless it is one of NOT_RESULTS, which say what code or a
+    # definition does, not what a run showed.
+    unclaimed = comparative_sentences_without_claim(body)
+    r.check(not unclaimed, "lint: every comparative sentence about the runs is marked as a claim",
+            f"mark [..]{{.claim ref=ID}} (and add the claim) or rewrite: {unclaimed[:3]}")
+    planted = comparative_sentences_without_claim(body + "\n# Summary\n\nStep decay ends lower than the constant.\n")
+    r.check("Step decay ends lower than the constant." in planted,
+            "lint: (control) an unmarked comparative sentence is caught")
 
     # Figures: every figure the text shows has a script; every script is shown.
     shown = set(re.findall(r"\]\(fig/([\w.-]+)\)", md))
