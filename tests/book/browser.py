@@ -12,7 +12,8 @@ prints the page after a virtual-time budget, and measure() reads them back.
 screenshot(html, width, png) saves what a reader sees, for looking at.
 
 Chromium runs with a fresh profile each time, no sandbox (the tests run as
-root in CI), no GPU and none of its background network services.
+root in CI), no GPU, none of its background network services, and /tmp
+instead of /dev/shm (a container's /dev/shm is often too small).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+                  "--hide-scrollbars", "--disable-dev-shm-usage"]
 
 # Runs after load; ignores elements that are not rendered. An element is
 # reported once, not again for each of its children.
