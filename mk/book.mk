@@ -8,9 +8,10 @@
 #
 # The pipeline, one rule each, every input a prerequisite:
 #
-#   reference lesson binary --(book/scripts/runs.sh, book/LESSON/runs)--> data/NAME.csv
-#   data/*.csv     --(book/scripts/numbers.awk)--> numbers.tsv     (every number the text quotes)
-#   numbers.tsv    --(book/scripts/claims.awk, book/LESSON/claims)--> claims.log (every comparison holds)
+#   reference lesson binary, book/LESSON/runs, claims, LESSON.md
+#                  --(book/scripts/book_numbers.py)--> data/NAME.csv (the runs),
+#                     numbers.tsv (every number and expression the text quotes),
+#                     claims.log (every comparison holds, or the build stops)
 #   data/*.csv     --(gnuplot, book/LESSON/figures/NAME.gp)--> fig/NAME.svg, fig/NAME.pdf
 #   book/LESSON/LESSON.md --(pandoc, book/lua/*.lua)--> LESSON.html and LESSON.tex --(pdflatex)--> LESSON.pdf
 #
@@ -57,7 +58,7 @@ BOOK_INCLUDE_PATHS := $(shell sed -n 's/.*include="\([^"]*\)".*/\1/p' $(BOOK_MD)
 BOOK_INCLUDES := $(wildcard $(BOOK_INCLUDE_PATHS))
 # The student edition cuts the same markers from the stubs instead.
 BOOK_STUDENT_INCLUDES := $(wildcard $(patsubst solutions/%,lessons/%,$(BOOK_INCLUDE_PATHS)))
-BOOK_FILTERS  := book/lua/edition.lua book/lua/listing.lua book/lua/numbers.lua
+BOOK_FILTERS  := book/lua/edition.lua book/lua/listing.lua book/lua/numbers.lua book/lua/math.lua book/lua/breaks.lua
 BOOK_STYLE    := book/style/template.html book/style/book.css book/style/header.tex
 # The PDF's date: SOURCE_DATE_EPOCH if set, else the date of the original
 # post (2025-06-18). Not the time of a commit: git history is not an input,
@@ -67,7 +68,7 @@ BOOK_EPOCH    := $(or $(SOURCE_DATE_EPOCH),1750204800)
 # Shared by both outputs. Images are written without extension in the text
 # (![...](fig/NAME)): SVG for HTML, vector PDF for LaTeX.
 BOOK_PANDOC := pandoc --from=markdown+fenced_divs+bracketed_spans --fail-if-warnings \
-    --lua-filter=book/lua/edition.lua --lua-filter=book/lua/listing.lua --lua-filter=book/lua/numbers.lua \
+    --lua-filter=book/lua/edition.lua --lua-filter=book/lua/listing.lua --lua-filter=book/lua/numbers.lua --lua-filter=book/lua/math.lua --lua-filter=book/lua/breaks.lua \
     --metadata=numbers-file:$(BOOK_WORK)/numbers.tsv --metadata=claims-file:$(BOOK_CLAIMS) \
     --number-sections --toc --toc-depth=2 --highlight-style=tango --resource-path=$(BOOK_WORK)
 
@@ -99,26 +100,19 @@ book book-student book-files:
 endif
 
 # --- runs, numbers, claims ----------------------------------------------------
-$(BOOK_WORK)/data/.runs: $(BOOK_LESSON_BIN) $(BOOK_RUNS) book/scripts/runs.sh
-	$(call say,RUN,$(BOOK_RUNS))
-	$(Q)rm -rf $(BOOK_WORK)/data
-	$(Q)book/scripts/runs.sh $(BOOK_LESSON_BIN) $(BOOK_RUNS) $(BOOK_WORK)/data
-	$(Q)touch $@
+# One program (book/scripts/book_numbers.py): the runs, every number and every
+# expression the text quotes, and the claims. A claim the runs no longer
+# support stops the book. claims.log and data/ are written with numbers.tsv.
+$(BOOK_WORK)/numbers.tsv: $(BOOK_LESSON_BIN) $(BOOK_RUNS) $(BOOK_CLAIMS) $(BOOK_MD) book/scripts/book_numbers.py
+	$(call say,NUMBERS,$(BOOK_RUNS))
+	$(Q)mkdir -p $(@D)
+	$(Q)python3 book/scripts/book_numbers.py build --bin $(BOOK_LESSON_BIN) --runs $(BOOK_RUNS) \
+	    --claims $(BOOK_CLAIMS) --md $(BOOK_MD) --work $(BOOK_WORK)
 
-$(BOOK_WORK)/numbers.tsv: $(BOOK_WORK)/data/.runs book/scripts/numbers.awk
-	$(call say,NUMBERS,$@)
-	$(Q)awk -v datadir=$(BOOK_WORK)/data -f book/scripts/numbers.awk $(BOOK_RUNS) | LC_ALL=C sort > $@.tmp
-	$(Q)mv $@.tmp $@
-
-# A claim the runs no longer support stops the book.
-$(BOOK_WORK)/claims.log: $(BOOK_WORK)/numbers.tsv $(BOOK_CLAIMS) book/scripts/claims.awk
-	$(call say,CLAIMS,$(BOOK_CLAIMS))
-	$(Q)awk -f book/scripts/claims.awk $(BOOK_WORK)/numbers.tsv $(BOOK_CLAIMS) > $@.tmp || \
-	    { grep -v '^PASS' $@.tmp >&2; rm -f $@.tmp; exit 1; }
-	$(Q)mv $@.tmp $@
+$(BOOK_WORK)/claims.log: $(BOOK_WORK)/numbers.tsv ;
 
 # --- figures --------------------------------------------------------------------
-BOOK_FIG_DEPS := $(BOOK_WORK)/data/.runs $(BOOK_WORK)/numbers.tsv book/gnuplot/common.gp
+BOOK_FIG_DEPS := $(BOOK_WORK)/numbers.tsv book/gnuplot/common.gp
 
 $(BOOK_WORK)/fig/%.svg: $(BOOK_SRC)/figures/%.gp $(BOOK_FIG_DEPS)
 	$(call say,GNUPLOT,$@)
@@ -184,7 +178,7 @@ $(eval $(call book_edition_rules,student,$(BOOK_STUDENT_HTML),$(BOOK_STUDENT_PDF
 # byte-reproducibility (a second build elsewhere).
 ifneq ($(wildcard solutions/$(LESSON)/.),)
 test-book:
-	$(Q)scripts/deps.sh book
+	$(Q)scripts/deps.sh test
 	$(Q)$(MAKE) -s --no-print-directory book-files BOOK_EDITION=full
 	$(Q)$(MAKE) -s --no-print-directory book-files BOOK_EDITION=student
 	$(Q)python3 tests/book/check_book.py --lesson $(LESSON) --build $(BUILD) \

@@ -76,7 +76,7 @@ present() {
     esac
 }
 
-missing=$(needs "$tier" | while read -r pkg probe; do
+missing=$(needs "$tier" | sort -u | while read -r pkg probe; do
     present "$probe" || printf '%s ' "$pkg"
 done)
 [ -z "$missing" ] && exit 0

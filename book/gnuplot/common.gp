@@ -11,13 +11,17 @@ output  = ARG2
 datadir = ARG3
 numbers = ARG4
 
-# Same size on both: 16:10, a text-column wide. Fonts are sized for a phone
-# screen (SVG scales with the page) and for print (PDF at 6.5 in).
+# Sizes: a figure script may set `panels = 2` before the call for two
+# panels stacked (twice as tall). SVG: 600 px wide, text 16 px, so that it is
+# >= 9 px on a 390 px phone (the image scales to the column) and 16 px on a
+# desktop (shown at its own size). PDF: 5.2 in wide, shown at that size in the
+# 6.5 in text column, text 10 pt (fontscale 1: pdfcairo's default halves it).
+if (!exists('panels')) { panels = 1 }
 if (format eq 'svg') {
-    set terminal svg size 800,500 dynamic enhanced font 'Helvetica,15' linewidth 1.6 background rgb 'white'
+    set terminal svg size 600,(panels == 2 ? 880 : 520) dynamic enhanced font 'Helvetica,16' linewidth 1.5 background rgb 'white'
 } else {
     if (format eq 'pdf') {
-        set terminal pdfcairo size 5.2in,3.25in enhanced font 'Helvetica,9' linewidth 1.2
+        set terminal pdfcairo size 5.2in,(panels == 2 ? 7.2 : 4.3)*1in enhanced font 'Helvetica,10' fontscale 1.0 linewidth 1.2
     } else {
         print sprintf("figure: unknown format '%s' (svg or pdf)", format); exit status 2
     }
@@ -44,5 +48,12 @@ set linetype 8 lc rgb '#999999' lw 2 dt 1
 set border 3 lw 1
 set tics nomirror out
 set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1
-set key top right opaque box lc rgb '#cccccc' samplen 2.5 spacing 1.15
+# Legends sit below the plot, outside the data.
+set key outside bottom center horizontal Left reverse maxcols 2 noopaque nobox samplen 2 spacing 1.1 width -2
 set xlabel 'epoch'
+# Log axes: a labelled tic every two decades at most, so labels never collide.
+set ytics autofreq
+# excess(y): the loss above the least-squares minimum L*, floored at 1e-8 so
+# that a run at L* (to float32 rounding) sits at the bottom edge of a log axis.
+lstar = val('lstar')
+excess(y) = (y - lstar > 1e-8) ? y - lstar : 1e-8

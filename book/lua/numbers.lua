@@ -3,11 +3,12 @@
 The text writes a placeholder, {{KEY}} or {{KEY:FORMAT}}, wherever it quotes a
 result: {{constant.final_loss}}, {{lr_bound:.3f}}, {{cmd.step}}. A number
 derived from results is an expression: {{=exponential.initial_lr / (1 -
-exponential.gamma)}} (keys, numbers, + - * / ^, parentheses, exp, log,
-sqrt, abs), with an optional :FORMAT too. This filter
-replaces each one with the value that book/scripts/numbers.awk computed from
-the runs of the reference build (a file of KEY<TAB>VALUE lines, named by the
-metadata field `numbers-file`).
+exponential.gamma)}}, with an optional :FORMAT too. This filter replaces
+each one with the value that book/scripts/book_numbers.py computed from the runs
+of the reference build (a file of KEY<TAB>VALUE lines, named by the metadata
+field `numbers-file`); book_numbers.py also evaluates every expression of the
+text, under the key "=EXPRESSION" (whitespace removed), so no arithmetic
+happens here.
 
 FORMAT is a printf conversion without the '%': `.3f`, `.2e`, `.4g`, `d`.
 Without one, an integer is written as an integer and any other number with
@@ -17,7 +18,7 @@ a x 10^b (in prose, in math and in captions).
 The filter also checks the claim marks, [sentence]{.claim ref=ID} (or
 ref="ID1 ID2" when a sentence makes several comparisons): every ID
 must name a claim in the file given by `claims-file`, whose checker
-(book/scripts/claims.awk) guards it against the runs.
+(book/scripts/book_numbers.py) guards it against the runs.
 
 The build fails on an unknown key, a malformed placeholder, or an unknown
 claim: a number is never typed by hand, and never silently left out.
@@ -69,47 +70,16 @@ local function unknown_key(spec, key)
     .. (#near > 0 and (" (keys with that prefix: " .. table.concat(near, ", ", 1, math.min(#near, 12)) .. ")") or ""))
 end
 
-local FUNCTIONS = { exp = math.exp, log = math.log, sqrt = math.sqrt, abs = math.abs }
-
--- Evaluates an arithmetic expression over keys: numbers, keys, + - * / ^,
--- parentheses and exp, log, sqrt, abs. Each key is replaced by its value
--- before Lua evaluates the result, so nothing but arithmetic can run.
-local function evaluate(spec, expr)
-  local out, pos = {}, 1
-  while pos <= #expr do
-    local c = expr:sub(pos, pos)
-    local number = expr:match("^%d*%.?%d+[eE][%+%-]?%d+", pos) or expr:match("^%d+%.?%d*", pos)
-      or expr:match("^%.%d+", pos)
-    local name = expr:match("^[%a_][%w_%.]*[%w_]", pos) or expr:match("^[%a_]", pos)
-    if c:match("%s") then
-      pos = pos + 1
-    elseif number then
-      out[#out + 1] = number
-      pos = pos + #number
-    elseif name then
-      if FUNCTIONS[name] and expr:match("^%s*%(", pos + #name) then
-        out[#out + 1] = "F." .. name
-      else
-        local v = tonumber(values[name])
-        if values[name] == nil then unknown_key(spec, name) end
-        if not v then fail("placeholder {{" .. spec .. "}}: '" .. name .. "' is not a number") end
-        out[#out + 1] = string.format("(%.17g)", v)
-      end
-      pos = pos + #name
-    elseif c:match("[%+%-%*/%^%(%)]") then
-      out[#out + 1] = c
-      pos = pos + 1
-    else
-      fail("placeholder {{" .. spec .. "}}: unexpected '" .. c .. "' in the expression")
-    end
+-- An expression's value, computed by book/scripts/book_numbers.py (the one place
+-- expressions are evaluated), under the key "=EXPR" with whitespace removed.
+local function expression_value(spec, expr)
+  local key = "=" .. expr:gsub("%s+", "")
+  local v = values[key]
+  if v == nil then
+    fail("placeholder {{" .. spec .. "}}: the expression '" .. expr .. "' has no value in the numbers file"
+      .. " (book/scripts/book_numbers.py evaluates every {{=...}} of the text; a key it names may not exist)")
   end
-  local chunk, err = load("return " .. table.concat(out, " "), "expression", "t", { F = FUNCTIONS })
-  if not chunk then fail("placeholder {{" .. spec .. "}}: " .. err) end
-  local ok, result = pcall(chunk)
-  if not ok or type(result) ~= "number" then
-    fail("placeholder {{" .. spec .. "}} does not evaluate to a number")
-  end
-  return result
+  return tonumber(v) or fail("placeholder {{" .. spec .. "}} is not a number: " .. v)
 end
 
 local function format_number(num, fmt)
@@ -129,7 +99,7 @@ local function lookup(spec)
   local body, fmt = spec:match("^%s*(.-)%s*:%s*(" .. FORMAT .. ")%s*$")
   if not body then body = spec:match("^%s*(.-)%s*$") end
   if body:sub(1, 1) == "=" then
-    return format_number(evaluate(spec, body:sub(2)), fmt)
+    return format_number(expression_value(spec, body:sub(2)), fmt)
   end
   local key = body:match("^[%a][%w_%.%-]*$")
   if not key then
@@ -146,10 +116,15 @@ local function lookup(spec)
 end
 
 -- Inlines for prose: "a x 10^b" becomes a, a times sign, 10 and a superscript.
+-- A negative number gets a minus sign (U+2212), not a hyphen.
+local function minus(text)
+  return (text:gsub("^%-", "\u{2212}"))
+end
+
 local function prose(text)
   local mant, exp = split_exponent(text)
-  if not mant then return { pandoc.Str(text) } end
-  return { pandoc.Str(mant .. "\u{00A0}\u{00D7}\u{00A0}10"), pandoc.Superscript({ pandoc.Str(exp) }) }
+  if not mant then return { pandoc.Str(minus(text)) } end
+  return { pandoc.Str(minus(mant) .. "\u{00A0}\u{00D7}\u{00A0}10"), pandoc.Superscript({ pandoc.Str(minus(exp)) }) }
 end
 
 local function math_text(text)

@@ -20,6 +20,11 @@ Checks, in order:
             that finds every one in the full edition), every section, the
             stub and one note per withheld listing, the same numbers and
             figures as the full edition, commands that run the student's code
+  browser   headless Chromium loads each edition's HTML at 1280 and 390 px:
+            no element overflows (no code block, table or formula cut off,
+            no sideways scroll); a control page with a too-wide element fails
+  latex     the PDF's LaTeX log has no overfull line
+  figures   figure text is at least 9 pt in the PDF and 9 px on a 390 px phone
   pytorch   the PyTorch listings' script reproduces the kit's runs
   repro     a second build elsewhere gives the same bytes (both editions)
 """
@@ -42,6 +47,7 @@ from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser  # noqa: E402  (headless Chromium: what overflows at a given width)
 import reference_lines  # noqa: E402  (the tests' scan for the reference solution)
 
 # The sections the series asks for, in order: (pattern on the heading, what it is).
@@ -143,6 +149,47 @@ def marker_region(path: Path, name: str) -> Optional[list[str]]:
     return None
 
 
+# Sections that report runs, and words that compare or generalise.
+RESULT_SECTIONS = r"(In depth|Demonstrations|Exercises|Summary|Key takeaways|Checklist)"
+COMPARATIVE = (r"\b(lower|higher|beats?|wins?|helps?|ends|faster|slower|fires|stalls|better|worse|best"
+               r"|every seed|never|always|cannot)\b")
+# Sentences that compare but state a definition, a rule or what code does.
+NOT_RESULTS = [
+    r"^None of this means that no schedule can help here",                  # leads into the two-step claims
+    r"^The two-step schedule of",                                            # its settings
+    r"^Bottom: each seed's difference step decay minus constant rate",       # how to read a panel
+    r"^\*\*The rule of this post",                                           # the rule itself
+    r"^Once the validation loss sits at its noise floor",                    # PyTorch's rule, restated
+    r"^The five schedules:",                                                 # their settings
+    r"^Is a schedule better than simply",                                    # a question
+    r"^Epoch 0 never decays",                                                # what StepLR's code does
+    r"^Implement `ReduceLROnPlateau`",                                       # the exercise
+    r"^It is strict, and measured from the best value",                      # what the code does
+    r"^`init` starts `best` at the worst",                                   # what the code does
+    r"^Whether a schedule helps depends",                                    # the summary's topic sentence
+    r"^- \[ \]",                                                             # the checklist
+    r"^(\d\. )?Why does `ReduceLROnPlateau\(patience=10\)` never fire",      # a quiz question
+]
+
+
+def comparative_sentences_without_claim(body: str) -> list[str]:
+    found = []
+    for sec in re.split(r"^# ", body, flags=re.M):
+        if not re.match(RESULT_SECTIONS, sec):
+            continue
+        text = re.sub(r"```.*?```", "", sec, flags=re.S)
+        text = re.sub(r"\$\$.*?\$\$", "$$", text, flags=re.S)
+        text = re.sub(r"\[[^\]]*\]\{\.claim[^}]*\}", "<CLAIM>", text, flags=re.S)
+        for para in re.split(r"\n\s*\n", text):
+            if para.lstrip().startswith(("|", "#", ":::")):
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", para).strip()):
+                if (re.search(COMPARATIVE, sentence, re.I) and "<CLAIM>" not in sentence
+                        and not any(re.match(p, sentence) for p in NOT_RESULTS)):
+                    found.append(sentence[:80])
+    return found
+
+
 def check_lint(r: Results, md_path: Path, claims_path: Path, figures_dir: Path, py_path: Path) -> None:
     md = md_path.read_text()
     body = strip_front_matter(md)
@@ -206,6 +253,16 @@ def check_lint(r: Results, md_path: Path, claims_path: Path, figures_dir: Path, 
     r.check(not missing, f"lint: every claim of {claims_path.name} is marked in the text",
             f"mark the sentence [..]{{.claim ref=ID}} or drop the claim: {missing}")
     r.check(not unknown, "lint: every claim mark names a claim", f"unknown: {unknown}")
+
+    # Every comparative sentence about the runs carries a claim mark (and so a
+    # test), unless it is one of NOT_RESULTS, which say what code or a
+    # definition does, not what a run showed.
+    unclaimed = comparative_sentences_without_claim(body)
+    r.check(not unclaimed, "lint: every comparative sentence about the runs is marked as a claim",
+            f"mark [..]{{.claim ref=ID}} (and add the claim) or rewrite: {unclaimed[:3]}")
+    planted = comparative_sentences_without_claim(body + "\n# Summary\n\nStep decay ends lower than the constant.\n")
+    r.check("Step decay ends lower than the constant." in planted,
+            "lint: (control) an unmarked comparative sentence is caught")
 
     # Figures: every figure the text shows has a script; every script is shown.
     shown = set(re.findall(r"\]\(fig/([\w.-]+)\)", md))
@@ -314,7 +371,8 @@ def check_failures(r: Results, args: argparse.Namespace, numbers: Path, claims: 
         # The claims checker fails on a claim the runs contradict.
         false_claims = tmp / "claims"
         false_claims.write_text("wrong-way constant.final_loss > step.final_loss The constant rate ends higher.\n")
-        res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers), str(false_claims)])
+        res = run([sys.executable, "book/scripts/book_numbers.py", "claims", "--numbers", str(numbers),
+                   "--claims", str(false_claims)])
         r.check(res.returncode != 0 and "FAIL claim wrong-way" in res.stdout,
                 "failures: the claims checker fails on a false claim", res.stdout.strip()[:200])
 
@@ -387,7 +445,8 @@ def check_numbers(r: Results, args: argparse.Namespace, numbers: dict[str, str],
 
 
 def check_claims(r: Results, numbers_path: Path, claims_path: Path) -> None:
-    res = run(["awk", "-f", "book/scripts/claims.awk", str(numbers_path), str(claims_path)])
+    res = run([sys.executable, "book/scripts/book_numbers.py", "claims", "--numbers", str(numbers_path),
+               "--claims", str(claims_path)])
     lines = [l for l in res.stdout.split("\n") if l.startswith(("PASS", "FAIL"))]
     for line in lines:
         status, rest = line.split(" ", 1)
@@ -550,6 +609,69 @@ def check_student(r: Results, args: argparse.Namespace, md: str, full_html: str,
     check_pdf(r, student_pdf_path, md, n_figures, label="student pdf")
 
 
+BROWSER_WIDTHS = (1280, 390)
+
+
+def check_browser(r: Results, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="book-browser-", dir=ROOT / args.build) as d:
+        work = Path(d)
+        full = (ROOT / args.html).read_text()
+        # Control: a page with one element wider than a phone is caught.
+        wide = browser.measure(full, 390, work, extra_body='<div id="too-wide" style="width:900px">x</div>')
+        r.check(any(e["element"] == "div#too-wide" for e in wide["elements"]),
+                "browser: (control) a 900 px element is reported at 390 px", str(wide["elements"][:2]))
+        for label, path in (("html", args.html), ("student html", args.student_html)):
+            page = (ROOT / path).read_text()
+            for width in BROWSER_WIDTHS:
+                rep = browser.measure(page, width, work)
+                r.check(rep["viewport"] == width, f"browser: {label} laid out {rep['viewport']} px wide (asked {width})")
+                r.check(rep["page_width"] <= width, f"browser: {label} at {width} px: no sideways scroll",
+                        f"the page is {rep['page_width']} px wide")
+                r.check(not rep["elements"], f"browser: {label} at {width} px: no element overflows",
+                        "; ".join(f"{e['element']} ({e['scroll_width']} > {e['client_width']} px, right {e['right']}): "
+                                  f"{e['text'][:50]!r}" for e in rep["elements"][:4]))
+
+
+def check_latex_log(r: Results, args: argparse.Namespace) -> None:
+    for job in (args.lesson, f"{args.lesson}-student"):
+        log = (ROOT / args.work / f"{job}.log").read_text(errors="replace")
+        bad = re.findall(r"^(Overfull \\hbox \(([\d.]+)pt too wide\).*)$", log, re.M)
+        r.check(not bad, f"latex: {job}.log has no overfull line ({len(bad)})",
+                "; ".join(b[0] for b in bad[:3]))
+
+
+def check_figure_text(r: Results, work: Path) -> None:
+    """Every figure's smallest text: >= 9 pt in the PDF figure (shown at its
+    own size: narrower than the text column), >= 9 px when the SVG is
+    scaled to a 390 px phone's column."""
+    column_390 = 390 - 2 * 0.8 * 16   # the phone's reading column (book.css: body padding 0.8rem)
+    for fig in sorted((work / "fig").glob("*.svg")):
+        svg = fig.read_text()
+        size = re.search(r'<svg[^>]*\bviewBox="[\d.]+ [\d.]+ ([\d.]+) ', svg, re.S)
+        width = float(size.group(1)) if size else float("inf")
+        sizes = [float(x) for x in re.findall(r"font-size=\"([\d.]+)\"", svg)]
+        sizes += [float(x) for x in re.findall(r"font-size:\s*([\d.]+)", svg)]
+        smallest = min(sizes) if sizes else 0.0
+        shown = smallest * min(1.0, column_390 / width)
+        r.check(shown >= 9, f"figures: {fig.stem}.svg text is {shown:.1f} px on a 390 px phone (>= 9)",
+                f"smallest font {smallest} px in a {width:.0f} px wide SVG")
+        pdf = fig.with_suffix(".pdf")
+        res = run(["pdftotext", "-bbox", str(pdf), "-"])
+        # A word's box is its font's ascent + descent tall (about 1.2 times
+        # the size). Rotated words (the y labels) swap the box's sides: for a
+        # word of several letters the font's side is the shorter one, for a
+        # single letter the longer one.
+        boxes = []
+        for x0, y0, x1, y1, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                                r'yMax="([\d.]+)">([^<]*)</word>', res.stdout):
+            w, h = float(x1) - float(x0), float(y1) - float(y0)
+            boxes.append(((max(w, h) if len(html.unescape(word)) == 1 else min(w, h)) / 1.2, word))
+        pt, word = min(boxes) if boxes else (0.0, "")
+        pdf_width = float(re.search(r"Page size:\s+([\d.]+)", run(["pdfinfo", str(pdf)]).stdout).group(1))
+        r.check(pt >= 8.9 and pdf_width <= 6.5 * 72, f"figures: {pdf.stem}.pdf text is about {pt:.1f} pt "
+                f"in a {pdf_width / 72:.1f} in wide figure (>= 9 pt, shown at its size)", f"smallest: {word!r}")
+
+
 def check_pytorch(r: Results, args: argparse.Namespace, numbers: dict[str, str], work: Path) -> None:
     torch_py = "/usr/bin/python3"
     probe = subprocess.run([torch_py, "-c", "import torch"], capture_output=True) if os.path.exists(torch_py) else None
@@ -557,13 +679,16 @@ def check_pytorch(r: Results, args: argparse.Namespace, numbers: dict[str, str],
         r.skip("pytorch: the PyTorch script against the kit", "no PyTorch for /usr/bin/python3 (make golden installs it)")
         return
     script = ROOT / "book" / args.lesson / "py" / "lr_schedules.py"
-    for run_name in ("constant", "step", "exponential", "plateau", "warmup_cosine", "mb_step", "mb_plateau_val"):
-        flags = numbers[f"cmd.{run_name}"].split()
+    for run_name in ("constant", "step", "exponential", "plateau", "warmup_cosine", "two_step", "mb_step",
+                     "mb_plateau_val", "mlp_cosine"):
+        # A group of runs over seeds: its seed 0 (data/NAME/0.csv).
+        group = "$seed" in numbers[f"cmd.{run_name}"]
+        flags = numbers[f"cmd.{run_name}"].replace("$seed", "0").split()
         res = subprocess.run([torch_py, str(script), *flags], cwd=ROOT, text=True, capture_output=True)
         if not r.check(res.returncode == 0, f"pytorch: lr_schedules.py {' '.join(flags)} runs", res.stderr.strip()[-200:]):
             continue
         theirs = list(csv.DictReader(res.stdout.splitlines()))
-        ours = read_csv(work / "data" / f"{run_name}.csv")
+        ours = read_csv(work / "data" / (f"{run_name}/0.csv" if group else f"{run_name}.csv"))
         worst, where = 0.0, ""
         for a, b in zip(theirs, ours):
             for col in b:
@@ -633,6 +758,9 @@ def main() -> int:
         ("html", lambda: check_html(r, html_text, n_figures)),
         ("pdf", lambda: check_pdf(r, ROOT / args.pdf, md_path.read_text(), n_figures)),
         ("student", lambda: check_student(r, args, md_path.read_text(), html_text, n_figures)),
+        ("browser", lambda: check_browser(r, args)),
+        ("latex", lambda: check_latex_log(r, args)),
+        ("figures", lambda: check_figure_text(r, work)),
     ]
     if not args.quick:
         steps += [("pytorch", lambda: check_pytorch(r, args, numbers, work)),

@@ -1,13 +1,21 @@
+# [listing py-script]
+# /// script
+# requires-python = ">=3.9"
+# dependencies = ["torch"]
+# ///
 """lr_schedules.py: the PyTorch side of lesson 3.2 (Learning Rate Scheduling).
 
 The same runs as the C kit's lesson program, in PyTorch, so that a reader can
 check the kit against PyTorch line by line. The book shows the parts between
-the `[listing NAME]` markers beside the C code; `make test-book` runs this
-file and compares its curves with the kit's.
+the `[listing NAME]` markers beside the C code, and the whole file in its
+appendix; `make test-book` runs this file and compares its curves with the
+kit's. It needs nothing of the kit: `uv run` reads the dependencies above.
 
-    uv run --with torch lr_schedules.py --schedule step
-    uv run --with torch lr_schedules.py --schedule plateau --batch-size 10 \
+    uv run lr_schedules.py --schedule step
+    uv run lr_schedules.py --schedule plateau --batch-size 10 \
         --val-every 5 --plateau-metric val
+    uv run lr_schedules.py --data sine --model mlp --batch-size 10 \
+        --val-every 5 --epochs 200 --lr 0.2 --schedule warmup_cosine --seed 3
 
 It prints `epoch,lr,loss[,val_loss]`, like the lesson program with --csv.
 The kit reproduces Debian's PyTorch 1.13 bit for bit; PyTorch 2.x computes
@@ -29,11 +37,21 @@ Scheduler = Union[S.StepLR, S.ExponentialLR, S.ReduceLROnPlateau, S.LambdaLR]
 
 
 # [listing py-data]
-def make_data(n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
-    """y = 2x + 1 + noise on n points evenly spaced in [-1, 1]."""
+def make_data(n: int = 200, sine: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """y = 2x + 1 + noise (or sin(3x) + noise) on n points evenly spaced
+    in [-1, 1]."""
     X = torch.linspace(-1, 1, n).unsqueeze(1)
+    if sine:
+        return X, torch.sin(3 * X) + 0.1 * torch.randn_like(X)
     y = 2 * X + 1 + 0.2 * torch.randn_like(X)
     return X, y
+
+
+def make_model(mlp: bool = False, width: int = 16) -> nn.Module:
+    """The line y = w x + b, or a 1-width-1 network with a tanh layer."""
+    if mlp:
+        return nn.Sequential(nn.Linear(1, width), nn.Tanh(), nn.Linear(width, 1))
+    return nn.Linear(1, 1)
 
 
 def split(X: torch.Tensor, y: torch.Tensor,
@@ -109,12 +127,12 @@ Row = tuple[int, float, float, Optional[float]]
 # [listing py-train]
 def train(args: argparse.Namespace) -> list[Row]:
     torch.manual_seed(args.seed)  # each run: same data, same start
-    X, y = make_data(args.samples)
+    X, y = make_data(args.samples, args.data == "sine")
     if args.val_every > 1:
         X_train, y_train, X_val, y_val = split(X, y, args.val_every)
     else:
         X_train, y_train, X_val, y_val = X, y, None, None
-    model = nn.Linear(1, 1)
+    model = make_model(args.model == "mlp", args.width)
     opt = SGD(model.parameters(), lr=args.lr)
     sched = make_scheduler(args, opt)
     loss_fn = nn.MSELoss()
@@ -167,14 +185,19 @@ def main() -> None:
     p.add_argument("--gamma", type=float, default=None)
     p.add_argument("--patience", type=int, default=10)
     p.add_argument("--factor", type=float, default=0.5)
-    p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--total", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--total", type=int, default=None, help="default: --epochs")
     p.add_argument("--min-lr", type=float, default=0.0)
     p.add_argument("--batch-size", type=int, default=0)
     p.add_argument("--val-every", type=int, default=0)
     p.add_argument("--plateau-metric", default="train",
                    choices=["train", "val"])
+    p.add_argument("--data", default="linear", choices=["linear", "sine"])
+    p.add_argument("--model", default="linear", choices=["linear", "mlp"])
+    p.add_argument("--width", type=int, default=16)
     args = p.parse_args()
+    if args.total is None:
+        args.total = args.epochs
     torch.set_num_threads(1)
 
     rows = train(args)
@@ -186,3 +209,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+# [/listing]
