@@ -37,7 +37,8 @@ WASM_CFLAGS  := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror -pedanti
 # A reactor: no main; the page calls _initialize once, then explorer_run.
 WASM_LDFLAGS := -mexec-model=reactor -Wl,--strip-all
 EXPLORER_C_SRCS := $(EXPLORER_SRC)/explorer.c $(CORE_SRCS) \
-                   $(LESSON_KIT_SOURCES:%=$(LESSON_DIR)/%) $(REFERENCE_DIR)/schedulers.c
+                   $(LESSON_KIT_SOURCES:%=$(LESSON_DIR)/%) $(LESSON_STUDENT_KIT_SOURCES:%=$(LESSON_DIR)/%) \
+                   $(REFERENCE_DIR)/schedulers.c
 EXPLORER_C_DEPS := $(EXPLORER_C_SRCS) $(wildcard common/*.h) \
                    $(LESSON_HEADERS:%=$(LESSON_DIR)/%) mk/explorer.mk
 
