@@ -7,12 +7,17 @@
     and submissions per minute;
   * 100 submissions (copies of that mix) with JOBS=2 (the default, nproc):
     the time an instructor waits for a class of 100;
-  * the same 100 again, unchanged: the cost of a resumed batch.
+  * the same 100 again, unchanged: the cost of a resumed batch;
+  * the sandbox that ran (bubblewrap or rlimits), and what one check costs:
+    the judge's wall time per check of the reference (each check starts the
+    plain and the sanitizer runner, each in its own sandbox).
 The reference grader is built once before the timings (it is cached by
 the kit's hash, as in any real batch after the first).
 """
 
 import argparse
+import json
+import re
 import os
 import shutil
 import subprocess
@@ -23,14 +28,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PYTHON = '/usr/bin/python3'
 
 
-def grade(lesson, submissions, out, jobs):
+def grade(lesson, submissions, out, jobs, log=None):
     started = time.monotonic()
     done = subprocess.run([PYTHON, '-B', os.path.join(ROOT, 'tools', 'grade', 'grade.py'), '--lesson', lesson,
                            '--submissions', submissions, '--out', out, '--jobs', str(jobs)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f'bench-grade: make grade failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}')
+    if log is not None:
+        log.append(done.stdout)
     return time.monotonic() - started
+
+
+def per_check(out):
+    """The reference's judge time per check, from its results.json."""
+    with open(os.path.join(out, 'work', '.reference', 'run', 'results.json')) as f:
+        data = json.load(f)
+    return data['execution_time'] / max(1, len(data['tests'])), len(data['tests'])
 
 
 def fresh(out):
@@ -58,9 +72,15 @@ def main():
     subprocess.run([PYTHON, '-B', make_class, '--lesson', args.lesson, '--out', hundred, '--copies', '100'],
                    check=True)
     out = os.path.join(work, 'out')
-    fresh(out)
-    grade(args.lesson, mix, out, 2)  # warm-up: builds the kit and caches the reference run
-    print(f'bench-grade: lesson {args.lesson}, {os.cpu_count()} cores; limits as `make grade` (defaults)')
+    shutil.rmtree(out, ignore_errors=True)
+    log = []
+    grade(args.lesson, mix, out, 2, log)  # warm-up: builds the kit and grades the reference
+    sandbox = re.search(r'grade: sandbox: (.*)', log[0])
+    print(f'bench-grade: lesson {args.lesson}, {os.cpu_count()} cores; limits as `make grade` (defaults); '
+          f'sandbox: {sandbox.group(1) if sandbox else "?"}')
+    seconds, checks = per_check(out)
+    print(f'bench-grade: the judge on the reference: {seconds * 1000:.1f} ms per check ({checks} checks, '
+          f'each one plain and one sanitizer runner)')
     for jobs in (1, 2):
         fresh(out)
         seconds = grade(args.lesson, mix, out, jobs)
