@@ -169,6 +169,7 @@ NOT_RESULTS = [
     r"^Whether a schedule helps depends",                                    # the summary's topic sentence
     r"^- \[ \]",                                                             # the checklist
     r"^(\d\. )?Why does `ReduceLROnPlateau\(patience=10\)` never fire",      # a quiz question
+    r"^Its numbers are the page's bit for bit",                               # tests/explorer checks it
 ]
 
 

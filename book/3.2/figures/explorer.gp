@@ -4,7 +4,7 @@ call 'book/gnuplot/common.gp' ARG1 ARG2 ARG3 ARG4
 bound = val('lr_bound')
 set ylabel 'training loss (MSE, log scale)'
 set logscale y
-set format y '10^{%L}'
+set format y '10^{/*1.25 %L}'
 unset mytics
 set xrange [0:*]
 plot csv('constant')   using 1:3 with lines lt 1 title sprintf('η₀ = 0.1, below the bound %.3g', bound), \
