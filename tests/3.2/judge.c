@@ -51,6 +51,7 @@
 #include "hints.h"
 #include "report.h"
 #include "runs.h"
+#include "spawn.h"
 
 #ifndef KIT_GOLDEN_DIR
 #define KIT_GOLDEN_DIR "tests/golden/3.2"
@@ -290,6 +291,7 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
     double start = now();
     srunner_run(srunner, NULL, NULL, CK_SILENT);  /* CK_RUN_SUITE / CK_RUN_CASE still apply */
     out->seconds = now() - start;
+    spawn_reap_orphans();   /* what the test process's runners left to us */
     if (srunner_ntests_run(srunner) == 0) {
         out->outcome = OUTCOME_NOT_RUN;
         srunner_free(srunner);

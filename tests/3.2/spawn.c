@@ -141,13 +141,23 @@ static void kill_user_processes(const Sandbox *sb)
     }
     if (pid > 0)
         waitpid(pid, NULL, 0);
-    /* Orphans of the run (bwrap's own init, say) were re-parented to us
-     * (spawn_run made this process a subreaper): reap them. */
+    /* Orphans of the run (bwrap's own init, say) are re-parented to us
+     * (spawn_run made this process a subreaper): reap them as they die,
+     * since even as zombies they count against the next run's process
+     * limit. */
+    for (int i = 0; i < 1000; i++) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            continue;
+        if (!user_has_processes(sb->uid))
+            break;
+        usleep(1000);
+    }
+}
+
+void spawn_reap_orphans(void)
+{
     while (waitpid(-1, NULL, WNOHANG) > 0)
         continue;
-    /* They count against the next run's process limit until they are gone. */
-    for (int i = 0; i < 1000 && user_has_processes(sb->uid); i++)
-        usleep(1000);
 }
 
 typedef struct {

@@ -67,6 +67,10 @@ int spawn_run(const Sandbox *sb, const SpawnLimits *lim, const char *program,
               char *const envp[], const char *input, size_t input_len, SpawnResult *res);
 void spawn_result_free(SpawnResult *res);
 
+/* Reaps what earlier runs left to this process (a subreaper once
+ * spawn_run ran in it): the judge calls it after every test process. */
+void spawn_reap_orphans(void);
+
 /* Whether this sandbox works here: runs /bin/true (or the bwrap equivalent)
  * once. Fills why with a one-line reason when it does not. */
 bool sandbox_works(const Sandbox *sb, char *why, size_t size);
