@@ -5,8 +5,10 @@
 #          json-c (grader reports), gnuplot (the overlay plots of a failure)
 #          and inotify-tools (`make watch`)
 #   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests)
-#   test   book + zip/unzip (the Gradescope bundle) and the tools the kit's own
-#          tests drive
+#   grade  check + pandoc (feedback pages) and similarity-tester (sim_c, the
+#          similarity check of `make grade`)
+#   test   book + grade + zip/unzip (the Gradescope bundle) and the tools the
+#          kit's own tests drive
 #   torch  python3-torch: only to regenerate golden data or to benchmark
 #          against PyTorch; never needed to build or test
 #
@@ -40,7 +42,13 @@ texlive-fonts-recommended file:/usr/share/texlive/texmf-dist/fonts/type1/urw/cou
 lmodern file:/usr/share/texmf/tex/latex/lm/lmodern.sty
 LIST
     ;;
+    grade) needs check; cat <<'LIST'
+pandoc command:pandoc
+similarity-tester command:sim_c
+LIST
+    ;;
     test) needs book; cat <<'LIST'
+similarity-tester command:sim_c
 zip command:zip
 unzip command:unzip
 patch command:patch
@@ -51,7 +59,7 @@ LIST
 python3-torch file:/usr/lib/python3/dist-packages/torch/__init__.py
 LIST
     ;;
-    *) echo "deps.sh: unknown tier '$1' (check, book, test, torch)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown tier '$1' (check, book, grade, test, torch)" >&2; exit 2 ;;
     esac
 }
 

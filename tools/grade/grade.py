@@ -45,6 +45,7 @@ import kit  # noqa: E402
 import overrides as overrides_mod  # noqa: E402
 import report  # noqa: E402
 import results as res  # noqa: E402
+import seed as seed_mod  # noqa: E402
 import similarity  # noqa: E402
 import stage as staging  # noqa: E402
 
@@ -145,25 +146,18 @@ class Batch:
         self.canvas_assignment = os.environ.get('CANVAS_ASSIGNMENT') or f'Lesson {self.lesson}'
 
     def secret_seed(self, given):
-        """GRADING_SEED as given (a whole number), or the one kept in
-        <out>/grading-seed (readable by its owner only), made on first use."""
-        if given is not None:
-            if not given.isdigit() or int(given) >= 2 ** 64:
-                fail(f'GRADING_SEED must be a whole number below 2^64, got {given!r}')
-            return given
-        path = os.path.join(self.out_dir, 'grading-seed')
+        """GRADING_SEED as given (a whole number), or the course's, kept in
+        <out>/grading-seed (seed.py: the Gradescope bundle takes the same)."""
         try:
-            with open(path) as f:
-                return f.read().strip()
-        except FileNotFoundError:
-            pass
-        os.makedirs(self.out_dir, exist_ok=True)
-        seed = str(int.from_bytes(os.urandom(8), 'little'))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, 'w') as f:
-            f.write(seed + '\n')
-        print(f'grade: no GRADING_SEED given: made a secret one for this course in {path}', flush=True)
-        return seed
+            if given is not None:
+                return seed_mod.check(given)
+            value, made = seed_mod.course_seed(self.out_dir)
+        except seed_mod.BadSeed as bad:
+            fail(str(bad))
+        if made:
+            print(f'grade: no GRADING_SEED given: made a secret one for this course in '
+                  f'{os.path.join(self.out_dir, "grading-seed")}', flush=True)
+        return value
 
     # ---- the reference run ------------------------------------------------
     def reference(self, kit_digest, slot_user, stage):
@@ -459,6 +453,7 @@ def single(args):
                                    f'The autograder itself failed ({error!r}); please tell your instructor.', {})
         res.write_json(args.results, results)
         raise
+    results['extra_data']['seed_fingerprint'] = seed_mod.fingerprint(batch.grading_seed)
     res.write_json(args.results, results)
     print(f'grade: {results["extra_data"]["status"]} {report._num(results["score"])}/'
           f'{report._num(results["max_score"])} -> {args.results}')
