@@ -271,7 +271,8 @@ def test_student_commands(t, lesson, edition, make):
     readme = _read(os.path.join(edition, 'README.md'))
     code, help_text, _ = make('help', cwd=edition)
     for word in ('solutions/', 'make grade', 'instructor', 'tools/', 'mutant', '.ci', 'grading_seed'):
-        t.check(f'student README: nothing of {word}', word not in readme.lower().replace('your instructor', ''))
+        t.check(f'student README: nothing of {word}',
+                word not in re.sub(r'\s+', ' ', readme.lower()).replace('your instructor', ''))
     for word in ('make grade', 'golden', 'bench', 'dist-student', 'test-lesson', 'book-student', 'SUBMISSIONS'):
         t.check(f'student make help: no {word}', word not in help_text)
     listed = re.findall(r'^\| `([^`]+)`', readme, re.M)
@@ -304,7 +305,7 @@ def test_student_commands(t, lesson, edition, make):
         code, log, seconds = make(*argv, cwd=edition, timeout=1200)
         if argv and argv[0] == 'check':
             t.check(f'student edition: {command} fails on the stubs with a score, nothing missing',
-                    code == 1 and 'Score:' in log and 'No rule to make target' not in log, log[-600:])
+                    code != 0 and 'Score:' in log and 'No rule to make target' not in log, log[-600:])
         else:
             t.check(f'student edition: {command} works', code == 0 and 'No rule to make target' not in log,
                     log[-600:])
@@ -327,3 +328,126 @@ def check_score_claims(t, readme, reference_log, reference_tests):
               f'out of {graded:g} points, plus up to {graded_bonus:g} bonus']
     for claim in claims:
         t.check(f'student README says, truly: {claim}', claim in re.sub(r'\s+', ' ', readme), claim)
+
+
+def run_autograder(root, submission_files, metadata=None, limits=None, timeout=600):
+    """One Gradescope run in a scratch /autograder: submission_files
+    {name: text}; returns (results dict or None, its log)."""
+    for folder in ('submission', 'results'):
+        shutil.rmtree(os.path.join(root, folder), ignore_errors=True)
+    os.makedirs(os.path.join(root, 'submission'))
+    for name, text in submission_files.items():
+        with open(os.path.join(root, 'submission', name), 'w') as f:
+            f.write(text)
+    meta = os.path.join(root, 'submission_metadata.json')
+    if metadata is None:
+        if os.path.exists(meta):
+            os.unlink(meta)
+    else:
+        with open(meta, 'w') as f:
+            json.dump(metadata, f)
+    done = subprocess.run([os.path.join(root, 'source', 'run_autograder')], cwd=root,
+                          env=dict(os.environ, AUTOGRADER_ROOT=root, **(limits or {})),
+                          capture_output=True, text=True, timeout=timeout)
+    try:
+        with open(os.path.join(root, 'results', 'results.json')) as f:
+            return json.load(f), done.stdout + done.stderr
+    except (OSError, ValueError):
+        return None, done.stdout + done.stderr
+
+
+def unpack_bundle(bundle, root):
+    shutil.rmtree(root, ignore_errors=True)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(os.path.join(root, 'source'))
+        for info in archive.infolist():
+            if (info.external_attr >> 16) & 0o111:
+                os.chmod(os.path.join(root, 'source', info.filename), 0o755)
+
+
+def test_gradescope_term(t, lesson, work, make, private, limits):
+    """The bundle as a course uses it: the course seed (so a local regrade
+    draws Gradescope's hidden checks), hidden checks shown after the due
+    date, a late policy against submission_metadata.json, a compile error
+    the student can read, a misnamed file, one score statement, no plot
+    paths; setup.sh fails when the image cannot grade."""
+    submissions = os.path.join(work, 'submissions')
+    batch_out = os.path.join(work, 'out')
+    bundle = os.path.join(work, 'term-autograder.zip')
+    environment = {'GRADING_SEED': '', 'GRADE_OUT': batch_out, 'HIDDEN_VISIBILITY': 'after_due_date',
+                   'LATE_POLICY': '10,5'}
+    code, log, _ = make('gradescope', f'LESSON={lesson}', f'GRADESCOPE_ZIP={bundle}', env=environment)
+    if not t.check('gradescope term: bundle with the course seed, visibility and a late policy',
+                   code == 0 and os.path.exists(bundle), log[-800:]):
+        return
+    with zipfile.ZipFile(bundle) as archive:
+        packed_seed = archive.read('GRADING_SEED').decode().strip()
+        settings = {name: archive.read(name).decode().strip() for name in ('HIDDEN_VISIBILITY', 'LATE_POLICY')}
+    t.check('gradescope term: no GRADING_SEED given: the bundle carries make grade\'s course seed',
+            packed_seed == _read(os.path.join(batch_out, 'grading-seed')).strip() and 'fingerprint' in log, log[-400:])
+    t.check('gradescope term: the settings travel in the bundle',
+            settings == {'HIDDEN_VISIBILITY': 'after_due_date', 'LATE_POLICY': '10,5'}, str(settings))
+    root = os.path.join(private, 'autograder-term')
+    unpack_bundle(bundle, root)
+    reference = _read(os.path.join(submissions, 'reference', 'schedulers.c'))
+
+    mutant = next(s for s in sorted(os.listdir(submissions)) if s.startswith('mutant-plateau'))
+    data, log = run_autograder(root, {'schedulers.c': _read(os.path.join(submissions, mutant, 'schedulers.c'))},
+                               limits=limits)
+    if not t.check('gradescope term: a mutant is graded', data is not None, log[-1500:]):
+        return
+    local = json.load(open(os.path.join(batch_out, 'students', mutant, 'results.json')))
+    hidden = {x['name']: x['output'] for x in data['tests'] if x['extra_data'].get('hidden')}
+    local_hidden = {x['name']: x['output'] for x in local['tests'] if x['name'] in hidden}
+    t.check('gradescope term: the hidden checks are make grade\'s, same seed, same results',
+            hidden and {k: v for k, v in hidden.items()} == local_hidden and data['score'] == local['score'],
+            f'{data["score"]} vs {local["score"]}')
+    t.check('gradescope term: hidden checks shown after the due date', hidden and all(
+        x['visibility'] == 'after_due_date' for x in data['tests'] if x['name'] in hidden)
+        and all(x['visibility'] == 'visible' for x in data['tests'] if x['name'] not in hidden))
+    t.check('gradescope term: no test output names a plot the student cannot open',
+            not [x for x in data['tests'] if re.search(r'^\s*plots?: ', x['output'], re.M)])
+    t.check('gradescope term: one score statement: output says the score Gradescope shows',
+            data['output'].startswith(f'Score: {data["score"]:g}/{data["max_score"]:g}'), data['output'][:200])
+
+    data, log = run_autograder(root, {'schedulers.c': _read(os.path.join(submissions, 'fault-compile-error',
+                                                                         'schedulers.c'))}, limits=limits)
+    output = data['output'] if data else ''
+    t.check('gradescope term: a compile error shows the compiler\'s message, with the student\'s file name',
+            re.search(r'^schedulers\.c:\d+:\d+: error: ', output, re.M) is not None and 'build/' not in output
+            and data['extra_data']['status'] == 'compile-error', output[:600])
+
+    data, log = run_autograder(root, {'Schedulers.c': reference}, limits=limits)
+    t.check('gradescope term: a misnamed file is graded, with a note saying so',
+            data is not None and data['extra_data']['status'] == 'ok' and 'graded Schedulers.c as schedulers.c'
+            in data['output'], (data or {}).get('output', log)[-400:])
+
+    metadata = {'created_at': '2026-11-20T10:00:00.000000-08:00',
+                'assignment': {'due_date': '2026-11-19T04:00:00.000000-08:00', 'title': 'Lesson 3.2'},
+                'users': [{'name': 'Kim Lee', 'assignment': {'due_date': '2026-11-19T04:00:00.000000-08:00'}}]}
+    data, log = run_autograder(root, {'schedulers.c': reference}, metadata=metadata, limits=limits)
+    late = [x for x in (data or {}).get('tests', []) if x['name'] == 'late submission']
+    expected = round(data['max_score'] * 0.10 * 2, 6) if data else None
+    t.check('gradescope term: 30 h late with LATE_POLICY=10,5: two started days, 20% of the maximum off',
+            late and late[0]['score'] == -expected and abs(data['score'] - (sum(
+                x['score'] for x in data['tests']))) < 1e-9 and 'for lateness' in data['output'].split('\n')[0],
+            json.dumps(late) + (data or {}).get('output', '')[:200])
+    metadata['users'][0]['assignment']['due_date'] = '2026-11-22T04:00:00.000000-08:00'
+    data, log = run_autograder(root, {'schedulers.c': reference}, metadata=metadata, limits=limits)
+    t.check('gradescope term: an extension in the student\'s own due date: no penalty',
+            data is not None and not [x for x in data['tests'] if x['name'] == 'late submission']
+            and data['score'] >= data['max_score'])
+
+    # setup.sh, as Gradescope runs it: green for this bundle, red for a kit
+    # whose reference does not pass (the stub in its place).
+    if os.geteuid() == 0 and shutil.which('apt-get'):
+        done = subprocess.run(['sh', os.path.join(root, 'source', 'setup.sh')], env=dict(
+            os.environ, AUTOGRADER_ROOT=root, **limits), capture_output=True, text=True, timeout=900)
+        t.check('gradescope setup.sh: builds and grades the reference', done.returncode == 0
+                and 'warm-up graded the reference' in done.stdout + done.stderr, (done.stdout + done.stderr)[-800:])
+        shutil.copy(os.path.join(submissions, 'stubs', 'schedulers.c'),
+                    os.path.join(root, 'source', 'solutions', lesson, 'schedulers.c'))
+        done = subprocess.run(['sh', os.path.join(root, 'source', 'setup.sh')], env=dict(
+            os.environ, AUTOGRADER_ROOT=root, **limits), capture_output=True, text=True, timeout=900)
+        t.check('gradescope setup.sh: fails the image build when the warm-up does not grade',
+                done.returncode != 0 and 'this image cannot grade' in done.stderr, (done.stdout + done.stderr)[-800:])

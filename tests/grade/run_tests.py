@@ -598,6 +598,7 @@ def test_gradescope(t, lesson, work):
         print(f'test-grade: gradescope run_autograder ({label}): {seconds:.1f} s', flush=True)
     t.check('gradescope: the kit (reference, GRADING_SEED) is out of the grading users\' reach',
             stat.S_IMODE(os.stat(os.path.join(root, 'source')).st_mode) & 0o077 == 0)
+    lms_tests.test_gradescope_term(t, lesson, work, make, private_folder(work), TEST_LIMITS)
 
 
 def main():
