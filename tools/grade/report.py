@@ -352,8 +352,11 @@ def summary_markdown(lesson, rows, groups, bonus_groups, hints, histogram, batch
         lines.append('')
         if pairs:
             lines += ['| shared | students | side by side |', '|---:|---|---|']
-            lines += [f'| {pct}% | {md_text(a)} and {md_text(b)} | [{md_text(page)}](similarity/{page}) |'
-                      for pct, a, b, page in pairs]
+            lines += [f'| {pct}% | {md_text(a)} and {md_text(b)} | '
+                      + (f'[{md_text(page)}](similarity/{page}) |' if page else 'in similarity/pairs.csv |')
+                      for pct, a, b, page in pairs[:100]]
+            if len(pairs) > 100:
+                lines += ['', f'{len(pairs) - 100} more pairs above the threshold: similarity/pairs.csv lists them all.']
         else:
             lines.append('No pair above the threshold.')
 

@@ -23,9 +23,13 @@ not proof: a scheduler's correct step is a few short lines, so two correct
 students can share most of a small file. Read the pages before concluding.
 """
 
+import csv
+import hashlib
 import html
+import json
 import os
 import re
+import shutil
 import subprocess
 
 RUN_HEADER = re.compile(r'^(?P<a>\S+): line (?P<a1>\d+)-(?P<a2>\d+)\s*\|(?P<b>\S+): line (?P<b1>\d+)-(?P<b2>\d+)\s*\[(?P<tokens>\d+)\]')
@@ -53,46 +57,63 @@ def available():
         return False
 
 
+PAGES = 60  # side-by-side pages for the highest pairs; pairs.csv lists every pair
+
+
 def compare(folder, sources, stub_text, threshold=60, run=24):
-    """sources: {student: text}. Writes folder/regions/*.c and one page per
-    pair folder/<a>--<b>.html. Returns [(percent, a, b, page name)], highest
-    first, or None when sim_c is not installed."""
+    """sources: {student: text}. Writes folder/regions/*.c, folder/pairs.csv
+    (every pair above the threshold) and a page per pair for the PAGES
+    highest, folder/<a>--<b>.html. Returns [(percent, a, b, page or None)],
+    highest first, or None when sim_c is not installed. An unchanged class
+    (same regions, threshold and run) is not compared again."""
     if not available():
         return None
-    regions = os.path.join(folder, 'regions')
-    os.makedirs(regions, exist_ok=True)
-    for name in os.listdir(regions):
-        os.unlink(os.path.join(regions, name))
-    for name in os.listdir(folder):
-        if name.endswith('.html'):
-            os.unlink(os.path.join(folder, name))
     stub_lines = {squeeze(line) for line in stub_text.splitlines() if squeeze(line)}
+    regions = {f'{student}.c': student_region(text, stub_lines) for student, text in sorted(sources.items())}
+    key = hashlib.sha256(json.dumps([threshold, run, PAGES, sorted(regions.items())]).encode()).hexdigest()
+    state = os.path.join(folder, 'state.json')
+    try:
+        with open(state) as f:
+            kept = json.load(f)
+        if kept.get('key') == key:
+            return [tuple(pair) for pair in kept['pairs']]
+    except (OSError, ValueError):
+        pass
+    shutil.rmtree(folder, ignore_errors=True)
+    region_dir = os.path.join(folder, 'regions')
+    os.makedirs(region_dir)
     names = {}
-    for student, text in sorted(sources.items()):
-        file_name = f'{student}.c'
-        names[file_name] = student
-        with open(os.path.join(regions, file_name), 'w') as f:
-            f.write(student_region(text, stub_lines))
-    if len(names) < 2:
-        return []
-    done = subprocess.run(['sim_c', '-p', '-e', '-s', '-T', f'-r{run}', *sorted(names)],
-                          cwd=regions, capture_output=True, text=True)
+    for file_name, text in regions.items():
+        names[file_name] = file_name[:-2]
+        with open(os.path.join(region_dir, file_name), 'w') as f:
+            f.write(text)
     best = {}
-    for line in done.stdout.splitlines():
-        match = PERCENT.match(line)
-        if not match or match['a'] not in names or match['b'] not in names:
-            continue
-        pair = tuple(sorted((names[match['a']], names[match['b']])))
-        best[pair] = max(best.get(pair, 0), int(match['pct']))
+    if len(names) >= 2:
+        done = subprocess.run(['sim_c', '-p', '-e', '-s', '-T', f'-r{run}', *sorted(names)],
+                              cwd=region_dir, capture_output=True, text=True)
+        for line in done.stdout.splitlines():
+            match = PERCENT.match(line)
+            if not match or match['a'] not in names or match['b'] not in names:
+                continue
+            pair = tuple(sorted((names[match['a']], names[match['b']])))
+            best[pair] = max(best.get(pair, 0), int(match['pct']))
     pairs = []
     for (a, b), percent in sorted(best.items(), key=lambda item: (-item[1], item[0])):
         if percent < threshold:
             continue
-        page = f'{a}--{b}.html'
-        runs = shared_runs(regions, f'{a}.c', f'{b}.c', run)
-        with open(os.path.join(folder, page), 'w') as f:
-            f.write(side_by_side(a, b, sources[a], sources[b], runs, percent))
+        page = None
+        if len(pairs) < PAGES:
+            page = f'{a}--{b}.html'
+            runs = shared_runs(region_dir, f'{a}.c', f'{b}.c', run)
+            with open(os.path.join(folder, page), 'w') as f:
+                f.write(side_by_side(a, b, sources[a], sources[b], runs, percent))
         pairs.append((percent, a, b, page))
+    with open(os.path.join(folder, 'pairs.csv'), 'w', newline='') as f:
+        writer = csv.writer(f, lineterminator='\n')
+        writer.writerow(['percent', 'student', 'other', 'page'])
+        writer.writerows([[pct, a, b, page or ''] for pct, a, b, page in pairs])
+    with open(state, 'w') as f:
+        json.dump({'key': key, 'pairs': pairs}, f)
     return pairs
 
 
