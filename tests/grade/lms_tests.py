@@ -451,3 +451,38 @@ def test_gradescope_term(t, lesson, work, make, private, limits):
             os.environ, AUTOGRADER_ROOT=root, **limits), capture_output=True, text=True, timeout=900)
         t.check('gradescope setup.sh: fails the image build when the warm-up does not grade',
                 done.returncode != 0 and 'this image cannot grade' in done.stderr, (done.stdout + done.stderr)[-800:])
+
+
+def test_pick_rules(t):
+    """intake.take's rule, file by file (GRADE_PICK)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                    'tools', 'grade'))
+    import intake
+
+    def items(*names):
+        return [intake.Item(name, 3, 'file', lambda name=name: name.encode()) for name in names]
+
+    def pick(rule, *names):
+        try:
+            return intake.take(items(*names), 'schedulers.c', rule).graded
+        except intake.Refused as refused:
+            return f'refused: {refused.reason}'
+    cases = [
+        ('exact', ('Schedulers.c',), 'refused'),
+        ('exact', ('a/schedulers.c', 'schedulers.c'), 'schedulers.c'),
+        ('exact', ('a/schedulers.c', 'b/schedulers.c'), 'refused'),
+        ('near', ('Schedulers.c',), 'Schedulers.c'),
+        ('near', ('schedulers (1).c', 'schedulers.c'), 'schedulers.c'),
+        ('near', ('schedulers-1.c', 'schedulers (2).c'), 'refused'),
+        ('near', ('scheduler.c', 'notes.txt'), 'refused'),
+        ('near', ('schedulers.h', 'schedulers.c.bak'), 'refused'),
+        ('last', ('schedulers.c', 'schedulers (2).c', 'schedulers-1.c'), 'schedulers (2).c'),
+        ('last', ('Schedulers.c', 'schedulers_1.c'), 'refused'),
+    ]
+    for rule, names, want in cases:
+        got = pick(rule, *names)
+        t.check(f'GRADE_PICK={rule} of {", ".join(names)}: {want}', got.startswith(want) if want == 'refused'
+                else got == want, got)
+    refused = pick('near', 'scheduler.c', 'notes.txt')
+    t.check('a refusal lists what was found', 'found: scheduler.c, notes.txt' in refused, refused)

@@ -615,6 +615,7 @@ def main():
         test_sandbox(t, work)
     if args.only in (None, 'batch'):
         test_include_list(t, args.lesson, work)
+        lms_tests.test_pick_rules(t)
     if args.only in (None, 'batch') or (args.only == 'gradescope' and
                                          not os.path.isdir(os.path.join(work, 'submissions'))):
         test_batch(t, args.lesson, work)

@@ -450,10 +450,7 @@ def list_submissions(path):
 
 def take_submission(submission, wanted, rule='near'):
     """Taken for one Submission of list_submissions; raises Refused."""
-    items = submission.items()
-    if len(items) == 1 and items[0].path.lower().endswith(ARCHIVE_SUFFIXES) and submission.lms == 'folder':
-        pass
-    return take(items, wanted, rule, 'the submission')
+    return take(submission.items(), wanted, rule, 'the submission')
 
 
 def take_student_file(path, wanted, rule='near'):
