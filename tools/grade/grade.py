@@ -255,6 +255,11 @@ class Batch:
                  'feedback': {k: details.get(k) for k in ('compiler', 'forbidden', 'plots')},
                  'overrides_key': None}
         res.write_json(os.path.join(student_dir, 'state.json'), state)
+        # The feedback now, in this worker, with the overrides known so far
+        # (write_class_outputs writes it again only if they changed).
+        groups, _, changes = overrides_mod.apply(state, self.override_map.get(student, []))
+        self.refresh_feedback(dict(state, groups=groups, name=submission.name), results, changes)
+        state['overrides_key'] = read_state(os.path.join(student_dir, 'state.json')).get('overrides_key')
         return state
 
     # ---- the batch ------------------------------------------------------------
@@ -282,6 +287,9 @@ class Batch:
             fail(f'no submissions in {submissions_path} (one folder, .tar.gz or .zip per student, '
                  f'or a Canvas or Moodle download)')
 
+        found, _ = overrides_mod.read(self.overrides_path)
+        self.override_map, _ = overrides_mod.match_students(
+            found, [{'student': e.key, 'sid': e.sid, 'name': e.name} for e in entries], self.groups)
         users = ensure_slot_users(self.jobs)
         kit_digest = kit.inputs_digest(self.lesson)
         with staging.Stage.for_lesson(kit.ROOT, self.lesson, job.golden_source(self.lesson)) as stage:
@@ -372,7 +380,10 @@ class Batch:
             if changes:
                 row['groups'], row['score'], row['overrides'] = groups, score, changes
                 applied[row['student']] = changes
-            self.refresh_feedback(row, all_results.get(row['student']), changes)
+        # pandoc per page, JOBS at a time (only pages whose inputs changed)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            list(pool.map(lambda row: self.refresh_feedback(row, all_results.get(row['student']),
+                                                            applied.get(row['student'], [])), rows))
         changed = overrides_mod.record(self.out_dir, applied)
         if changed:
             print(f'grade: {changed} override change(s) recorded in overrides-log.csv', flush=True)
