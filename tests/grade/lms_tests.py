@@ -214,6 +214,9 @@ def test_lms(t, lesson, work, make, kit_copy, limits):
             and ana.get('name') == 'Ana María', str(ana))
     t.check('moodle: an un-extracted lab3.zip is read', rows.get('Bo_Chen_345678', {}).get('file') == 'lab3.zip/lab3/schedulers.c'
             and rows.get('Bo_Chen_345678', {}).get('status') == 'ok', str(rows.get('Bo_Chen_345678')))
+    t.check('moodle: the summary says the file came from inside lab3.zip',
+            'Bo_Chen_345678: graded lab3.zip/lab3/schedulers.c, read from inside lab3.zip'
+            in page_text(os.path.join(out, 'summary.html')))
     dee = json.load(open(os.path.join(out, 'students', 'Dee_Ray_456789', 'results.json')))
     t.check('moodle: two near names, none exact: not graded, both named (GRADE_PICK=near)',
             dee['extra_data']['status'] == 'missing-file' and 'Schedulers.c' in dee['output']

@@ -292,8 +292,11 @@ def take(items, wanted, rule='near', where='the submission'):
     if len(data) > MAX_FILE_BYTES:
         raise Refused('too-large', f'{wanted} is {len(data)} bytes; the limit is {MAX_FILE_BYTES}')
     notes = []
-    if chosen.path != wanted:
+    inside = [part for part in chosen.path.split('/')[:-1] if part.lower().endswith(ARCHIVE_SUFFIXES)]
+    if os.path.basename(chosen.path) != wanted:  # a file in a subfolder is no news
         notes.append(f'graded {chosen.path} as {wanted} (GRADE_PICK={rule})')
+    elif inside:
+        notes.append(f'graded {chosen.path}, read from inside {inside[0]}')
     others = [item.path for n, item in candidates if item is not chosen]
     if others:
         notes.append(f'not graded: {", ".join(others[:6])}')
