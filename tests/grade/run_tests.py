@@ -10,9 +10,19 @@ End to end, on a generated class (make_class.py):
   * a second `make grade` grades nothing; STUDENT=name grades one;
   * `make dist-student`: deterministic, no answers in it, and its own
     `make check` fails on the stubs and passes with the reference dropped in;
+  * an instructor's term (lms_tests.py): a Canvas download and a Moodle
+    zip, misnamed and doubled files and GRADE_PICK, the LMS exports, a
+    similarity pair, overrides kept through a regrade, escaping;
+  * `make dist-student`: deterministic, no answers in it, its own README,
+    help and `make test`, every command they name run in the unpacked
+    tarball, `make check` failing on the stubs and passing with the
+    reference dropped in, the README's point counts checked against both
+    graders;
   * `make gradescope`: deterministic, and its run_autograder, pointed at a
     scratch /autograder, writes valid results for a correct, a buggy and a
-    crashing submission.
+    crashing submission; over a term: the course seed, hidden checks'
+    visibility, a late policy and an extension, a compile error's
+    messages, setup.sh failing when the reference cannot pass.
 Prints "grade: N passed, M failed" and appends "grade N M" to the summary file.
 """
 
