@@ -20,6 +20,9 @@ SANITIZE    ?= 0
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD := build
+# The student edition (make dist-student) ships no solutions/: its help,
+# `make test` and the instructor targets say only what works there.
+KIT_EDITION := $(if $(wildcard solutions/$(LESSON)),full,student)
 LESSONS := $(sort $(notdir $(wildcard lessons/*)))
 
 ifeq ($(filter $(LESSON),$(LESSONS)),)
@@ -64,21 +67,30 @@ CHECK_LIBS   = $(shell pkg-config --libs check json-c 2>/dev/null)
 .PHONY: help deps deps-book deps-test test bench golden clean
 
 help:
-	@echo 'Learn the Training Loop: course kit'
+	@echo 'Learn the Training Loop: course kit$(if $(filter student,$(KIT_EDITION)), (student edition))'
 	@echo
 	@echo 'Students'
 	@echo '  make check LESSON=$(LESSON)            grade your lesson files (default SUBMISSION=lessons/$(LESSON))'
 	@echo '  make check LESSON=$(LESSON) ONLY=step  grade one scheduler only'
+	@echo '  make check LESSON=$(LESSON) SANITIZE=1  the same, with AddressSanitizer and UBSan'
 	@echo '  make run LESSON=$(LESSON) ARGS="..."   build and run the lesson program'
 	@echo '  make watch LESSON=$(LESSON)            re-run the graders whenever you save'
 	@echo
 	@echo 'Readers'
+ifeq ($(KIT_EDITION),student)
+	@echo '  make book LESSON=$(LESSON)             where the post is (shipped: build/book/$(LESSON)-student.html and .pdf)'
+	@echo
+	@echo 'This kit'
+	@echo '  make test                       the training core'"'"'s own tests (tests/common)'
+	@echo '  make deps                       install what `make check` needs (apt)'
+	@echo '  make clean                      remove what was built (the shipped book stays)'
+else
 	@echo '  make book LESSON=$(LESSON)             the post as build/book/$(LESSON).html and .pdf'
 	@echo '  make book-student LESSON=$(LESSON)     its student edition (solutions withheld): build/book/$(LESSON)-student.*'
 	@echo
 	@echo 'Instructors'
-	@echo '  make grade LESSON=$(LESSON) SUBMISSIONS=DIR [JOBS=N] [STUDENT=name]'
-	@echo '                                  grade a folder of submissions into build/grade/$(LESSON)/'
+	@echo '  make grade LESSON=$(LESSON) SUBMISSIONS=DIR|ZIP [JOBS=N] [STUDENT=name] [OVERRIDES=csv]'
+	@echo '                                  grade a folder (or a Canvas/Moodle download) into build/grade/$(LESSON)/'
 	@echo '  make dist-student LESSON=$(LESSON)     the student edition tarball (no solutions)'
 	@echo '  make gradescope LESSON=$(LESSON)       a Gradescope autograder zip'
 	@echo
@@ -96,6 +108,7 @@ help:
 	@echo '                                  build one submission'"'"'s grader binary'
 	@echo '  make grader-prereqs LESSON=$(LESSON)   build what every grader shares, once'
 	@echo '  make book-files LESSON=$(LESSON)       the book without installing packages'
+endif
 	@echo
 	@echo 'Variables'
 	@echo '  LESSON=$(LESSON)      one of: $(LESSONS)'
@@ -104,8 +117,10 @@ help:
 	@echo '  ARGS="..."      flags for `make run` (try ARGS=--help)'
 	@echo '  SANITIZE=1      build with AddressSanitizer and UBSan'
 	@echo '  V=1             show every command'
+ifneq ($(KIT_EDITION),student)
 	@echo '  JOBS=N          parallel grading jobs (default: number of cores)'
-	@echo '  SUBMISSIONS=DIR, STUDENT=NAME, GRADING_SEED=S   for make grade'
+	@echo '  SUBMISSIONS=DIR, STUDENT=NAME, GRADING_SEED=S, OVERRIDES=CSV, GRADE_PICK=near   for make grade'
+endif
 	@echo '  KIT_PLOT_FORMAT=png   (environment) PNG overlay plots instead of SVG'
 
 # Tiered, idempotent installers (scripts/deps.sh): silent when all is present.
@@ -123,8 +138,15 @@ include mk/grade.mk
 
 # Each suite appends "name passed failed" to build/test-summary.txt; the last
 # line adds them up. A failing suite does not hide the others' results.
+ifeq ($(KIT_EDITION),student)
+# The edition has the core's tests; the graders', the book's and the
+# instructor tools' need the reference solution it does not ship.
+TEST_SUITES := core
+test: deps
+else
 TEST_SUITES := core lesson book explorer grade
 test: deps-test
+endif
 	@mkdir -p $(BUILD) && : > $(BUILD)/test-summary.txt
 	@status=0; for suite in $(TEST_SUITES); do \
 	    echo "== test-$$suite"; \
@@ -134,17 +156,30 @@ test: deps-test
 	    $(BUILD)/test-summary.txt; \
 	exit $$status
 
+# Golden data comes from real PyTorch only (Debian's python3-torch 1.13, run
+# with /usr/bin/python3); the scripts in tools/golden/ write tests/golden/.
+ifeq ($(KIT_EDITION),student)
+golden bench:
+	@echo 'make $@: part of the full kit, not of the student edition (make help lists what works here)' >&2
+	@exit 2
+else
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-core
 	$(Q)$(MAKE) --no-print-directory bench-lesson
 	$(Q)$(MAKE) --no-print-directory bench-grade
 	$(Q)$(MAKE) --no-print-directory bench-explorer
 
-# Golden data comes from real PyTorch only (Debian's python3-torch 1.13, run
-# with /usr/bin/python3); the scripts in tools/golden/ write tests/golden/.
 golden:
 	$(Q)scripts/deps.sh torch
 	$(Q)for script in tools/golden/*.py; do echo "golden: $$script"; /usr/bin/python3 $$script || exit 1; done
+endif
 
+ifeq ($(KIT_EDITION),student)
+# The edition's book is shipped in build/book/: clean keeps it.
+clean:
+	rm -rf $(filter-out $(BUILD)/book,$(wildcard $(BUILD)/*)) \
+	    $(filter-out %-student.html %-student.pdf,$(wildcard $(BUILD)/book/*))
+else
 clean:
 	rm -rf $(BUILD)
+endif

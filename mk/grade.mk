@@ -12,6 +12,11 @@
 # process), GRADE_WALL (s), GRADE_MEM (MiB of address space), GRADE_FSIZE
 # (MiB per file), GRADE_NPROC (processes), GRADE_OUTPUT (bytes of output),
 # GRADE_TEST_TIMEOUT (s per grader check; default: the grader's own).
+# make grade also reads GRADE_PICK (exact|near|last: which file is graded),
+# OVERRIDES (the instructor's CSV), SIMILARITY_THRESHOLD (percent, 60),
+# SIMILARITY_RUN (tokens, 24), CANVAS_ASSIGNMENT (the export's column);
+# make gradescope HIDDEN_VISIBILITY (hidden|after_due_date|visible) and
+# LATE_POLICY (PERCENT[,MAX_DAYS]). tools/grade/README.md explains each.
 #
 # The tools run on Debian's /usr/bin/python3 with its standard library only.
 # The student edition ships this file without tools/grade: there the
@@ -25,13 +30,14 @@ SUBMISSIONS ?=
 STUDENT ?=
 GRADING_SEED ?=
 export GRADING_SEED GRADE_CPU GRADE_WALL GRADE_MEM GRADE_FSIZE GRADE_NPROC GRADE_OUTPUT GRADE_TEST_TIMEOUT
+export GRADE_PICK OVERRIDES SIMILARITY_THRESHOLD SIMILARITY_RUN CANVAS_ASSIGNMENT HIDDEN_VISIBILITY LATE_POLICY
 
 .PHONY: grade dist-student gradescope test-grade bench-grade
 
 ifneq ($(wildcard tools/grade/grade.py),)
 
 grade:
-	@test -n "$(SUBMISSIONS)" || { echo 'grade: SUBMISSIONS=DIR is required (one folder, .tar.gz or .zip per student)' >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo 'grade: SUBMISSIONS=DIR is required (one folder, .tar.gz or .zip per student, or a Canvas or Moodle download, as a folder or its .zip)' >&2; exit 2; }
 	$(Q)scripts/deps.sh grade
 	$(Q)$(PYTHON3) tools/grade/grade.py --lesson $(LESSON) --submissions '$(SUBMISSIONS)' \
 	    --jobs $(JOBS) --out '$(GRADE_OUT)' $(if $(STUDENT),--student '$(STUDENT)')
@@ -45,7 +51,7 @@ dist-student:
 
 gradescope:
 	$(call say,ZIP,$(GRADESCOPE_ZIP))
-	$(Q)$(PYTHON3) tools/gradescope/bundle.py --lesson $(LESSON) --out $(GRADESCOPE_ZIP)
+	$(Q)$(PYTHON3) tools/gradescope/bundle.py --lesson $(LESSON) --out $(GRADESCOPE_ZIP) --seed-dir '$(GRADE_OUT)'
 
 # The generated class, the student edition and the Gradescope bundle, end to
 # end; appends "grade <passed> <failed>" to $(BUILD)/test-summary.txt.

@@ -7,9 +7,10 @@
 #   book   check + pandoc, a minimal TeX Live and poppler (the book and its tests),
 #          clang + lld + wasi-libc (the post's explorer: the core as WebAssembly)
 #          and chromium (its browser test, headless)
-#   grade  check + bubblewrap (the batch grader's sandbox: make grade, Gradescope)
-#   test   book + grade + zip/unzip (the Gradescope bundle) and the tools the kit's own
-#          tests drive
+#   grade  check + bubblewrap (the batch grader's sandbox), pandoc (feedback
+#          pages) and similarity-tester (sim_c, the similarity check of `make grade`)
+#   test   book + grade + zip/unzip (the Gradescope bundle) and the tools the
+#          kit's own tests drive
 #   torch  python3-torch: only to regenerate golden data or to benchmark
 #          against PyTorch; never needed to build or test
 #
@@ -50,6 +51,8 @@ LIST
     ;;
     grade) needs check; cat <<'LIST'
 bubblewrap command:bwrap
+pandoc command:pandoc
+similarity-tester command:sim_c
 LIST
     ;;
     test) needs book; needs grade; cat <<'LIST'
@@ -63,7 +66,7 @@ LIST
 python3-torch file:/usr/lib/python3/dist-packages/torch/__init__.py
 LIST
     ;;
-    *) echo "deps.sh: unknown tier '$1' (check, grade, book, test, torch)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown tier '$1' (check, book, grade, test, torch)" >&2; exit 2 ;;
     esac
 }
 

@@ -10,9 +10,19 @@ End to end, on a generated class (make_class.py):
   * a second `make grade` grades nothing; STUDENT=name grades one;
   * `make dist-student`: deterministic, no answers in it, and its own
     `make check` fails on the stubs and passes with the reference dropped in;
+  * an instructor's term (lms_tests.py): a Canvas download and a Moodle
+    zip, misnamed and doubled files and GRADE_PICK, the LMS exports, a
+    similarity pair, overrides kept through a regrade, escaping;
+  * `make dist-student`: deterministic, no answers in it, its own README,
+    help and `make test`, every command they name run in the unpacked
+    tarball, `make check` failing on the stubs and passing with the
+    reference dropped in, the README's point counts checked against both
+    graders;
   * `make gradescope`: deterministic, and its run_autograder, pointed at a
     scratch /autograder, writes valid results for a correct, a buggy and a
-    crashing submission.
+    crashing submission; over a term: the course seed, hidden checks'
+    visibility, a late policy and an extension, a compile error's
+    messages, setup.sh failing when the reference cannot pass.
 Prints "grade: N passed, M failed" and appends "grade N M" to the summary file.
 """
 
@@ -35,6 +45,8 @@ import zipfile
 
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lms_tests  # noqa: E402
 PYTHON = '/usr/bin/python3'
 # Small limits keep the faults cheap: a hang costs GRADE_WALL seconds twice.
 TEST_LIMITS = {'GRADE_WALL': '10', 'GRADE_CPU': '5', 'GRADE_TEST_TIMEOUT': '1'}
@@ -157,7 +169,9 @@ def check_feedback(t, out, student, data):
         page = f.read()
     t.check(f'{student}: feedback has the score table', '| **total** |' in text)
     lost = [x for x in data['tests'] if x['score'] < x['max_score']]
-    t.check(f'{student}: feedback names every lost check', all(x['name'] in text for x in lost))
+    shown = lms_tests.page_text(html)
+    t.check(f'{student}: feedback names every lost check', all(x['name'] in shown for x in lost),
+            str([x['name'] for x in lost if x['name'] not in shown][:3]))
     external = re.findall(r'<img[^>]+src="(?!data:)', page)
     t.check(f'{student}: feedback.html is self-contained', not external, str(external[:2]))
     plots = glob.glob(os.path.join(folder, 'plots', '*'))
@@ -213,8 +227,9 @@ def test_batch(t, lesson, work):
     if os.geteuid() == 0:
         t.check('as root, the batch ran every submission as a grading user', users is not None, log[:500])
     users = users.group(1).split(', ') if users else None
-    t.check('progress lines say done/total, elapsed and rate',
-            re.search(r'\[\s*\d+/\d+\].*s elapsed, [\d.]+/min', log) is not None)
+    t.check('progress lines say done/total, elapsed, rate and an ETA',
+            re.search(r'\[\s*\d+/\d+\].*s elapsed, [\d.]+/min, about \d+ s left', log) is not None
+            and re.search(r'\[\s*(\d+)/\1\].*, done$', log, re.M) is not None, log[:1500])
 
     with open(os.path.join(out, 'reference', 'state.json')) as f:
         reference_tests = json.load(f)['tests']
@@ -228,8 +243,10 @@ def test_batch(t, lesson, work):
     values = kit.lesson_vars(lesson)
     groups = {'required': values['LESSON_REQUIRED'].split(), 'all': values['LESSON_REQUIRED'].split() +
               values.get('LESSON_BONUS', '').split()}
-    t.check('gradebook columns: student, one per group, total, max, status',
-            list(rows[0].keys()) == ['student', *groups['all'], 'total', 'max', 'status'] if rows else False)
+    t.check('gradebook columns: student, id, name, source, late, one per group, total, max, status, file, overrides',
+            list(rows[0].keys()) == ['student', 'id', 'name', 'source', 'late', *groups['all'], 'total', 'max',
+                                     'status', 'file', 'overrides'] if rows else False,
+            str(list(rows[0].keys())) if rows else '')
     check_class(t, rows, expected, group_max, groups)
     for student in sorted(expected):
         data = check_results_json(t, student, os.path.join(out, 'students', student, 'results.json'), groups)
@@ -272,15 +289,25 @@ def test_batch(t, lesson, work):
         summary = f.read()
     t.check('summary: histogram, status counts, common hints',
             'histogram.svg' in summary and '| status | students |' in summary and
-            'Most common failure hints' in summary and '| `' in summary)
+            'Most common failure hints' in summary and '| hint | students |' in summary)
+    t.check('summary: a class with unreadable submissions is not called complete',
+            '**Not complete:**' in summary and 'archive-traversal' in summary and 'Complete:**' not in
+            summary.replace('Not complete:**', ''))
+    t.check('summary: the missing file\'s reason lists what was found',
+            re.search(r'fault\\?-missing\\?-file.*found\\?: scheduler\\?\.c', summary) is not None)
     t.check('summary.html and histogram.svg written', os.path.exists(os.path.join(out, 'summary.html'))
             and os.path.getsize(os.path.join(out, 'histogram.svg')) > 500)
 
     # Resumable: nothing changed, nothing graded; STUDENT= grades exactly one.
     states = {s: os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) for s in expected}
     code, log, seconds = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'JOBS=2', env=env, cwd=kit_copy)
-    t.check('second make grade regrades nothing', code == 0 and re.search(r' 0 graded, ', log) is not None,
-            log[-500:])
+    t.check('second make grade regrades nothing and says so', code == 0 and
+            re.search(rf'grade: 0 graded in [\d.]+ s, {len(expected)} reused', log) is not None
+            and '/min' not in log, log[-500:])
+    with open(os.path.join(out, 'summary.md')) as f:
+        t.check('summary of an unchanged rerun: reused, counted apart',
+                f'graded 0 submission(s) in' in (summary := f.read()) and f'reused {len(expected)} unchanged' in summary,
+                summary[-300:])
     t.check('second make grade leaves every student as it was',
             all(os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) == m for s, m in states.items()))
     print(f'test-grade: second batch (nothing to do): {seconds:.1f} s', flush=True)
@@ -288,11 +315,12 @@ def test_batch(t, lesson, work):
     changed = [s for s, m in states.items()
                if os.path.getmtime(os.path.join(out, 'students', s, 'state.json')) != m]
     t.check('STUDENT=stubs regrades that one student only', code == 0 and changed == ['stubs']
-            and re.search(r' 1 graded, ', log) is not None, f'{changed} {log[-300:]}')
+            and re.search(r'grade: 1 graded in ', log) is not None, f'{changed} {log[-300:]}')
     code, log, _ = make('grade', f'LESSON={lesson}', f'SUBMISSIONS={submissions}', 'STUDENT=nobody', env=env, cwd=kit_copy)
     t.check('STUDENT=unknown: one clear line, exit 2', code == 2 and 'STUDENT=nobody' in log, log[-300:])
     code, log, _ = make('grade', f'LESSON={lesson}', env=env, cwd=kit_copy)
     t.check('no SUBMISSIONS: one clear line, exit 2', code == 2 and 'SUBMISSIONS' in log, log[-300:])
+    lms_tests.test_lms(t, lesson, work, make, kit_copy, TEST_LIMITS)
 
 
 SANDBOX_PROGRAMS = {
@@ -470,12 +498,17 @@ def test_dist(t, lesson, work):
     t.check('student edition: make check fails on the stubs', code != 0, log[-800:])
     t.check('student edition: the stubs get the normal messages and a score',
             'Score:' in log and 'hint' in log.lower(), log[-800:])
+    readme = lms_tests.test_student_commands(t, lesson, edition, make)
     shutil.copy(os.path.join(ROOT, 'solutions', lesson, 'schedulers.c'),
                 os.path.join(edition, 'lessons', lesson, 'schedulers.c'))
     code, log, seconds2 = make('check', f'LESSON={lesson}', cwd=edition)
     with open(os.path.join(work, 'dist-check-reference.log'), 'w') as f:
         f.write(log)
     t.check('student edition: make check passes with the reference dropped in', code == 0, log[-1500:])
+    reference_state = os.path.join(work, 'out', 'reference', 'state.json')
+    if os.path.exists(reference_state):
+        with open(reference_state) as f:
+            lms_tests.check_score_claims(t, readme, log, json.load(f)['tests'])
     code, log, _ = make('grade', f'LESSON={lesson}', 'SUBMISSIONS=.', cwd=edition)
     t.check('student edition: make grade says it is an instructor tool', code == 2 and 'instructor' in log, log[-300:])
     print(f'test-grade: student edition make check: {seconds:.1f} s (stubs, cold), {seconds2:.1f} s (reference)',
@@ -533,6 +566,7 @@ def test_gradescope(t, lesson, work):
         print(f'test-grade: gradescope run_autograder ({label}): {seconds:.1f} s', flush=True)
     t.check('gradescope: the kit (reference, GRADING_SEED) is out of the grading users\' reach',
             stat.S_IMODE(os.stat(os.path.join(root, 'source')).st_mode) & 0o077 == 0)
+    lms_tests.test_gradescope_term(t, lesson, work, make, private_folder(work), TEST_LIMITS)
 
 
 def main():
@@ -547,6 +581,8 @@ def main():
     started = time.monotonic()
     if args.only in (None, 'sandbox'):
         test_sandbox(t, work)
+    if args.only in (None, 'batch'):
+        lms_tests.test_pick_rules(t)
     if args.only in (None, 'batch') or (args.only == 'gradescope' and
                                          not os.path.isdir(os.path.join(work, 'submissions'))):
         test_batch(t, args.lesson, work)

@@ -59,6 +59,8 @@ TOP_LEVEL = ['Makefile', 'README.md', 'LICENSE', '.gitignore', 'mk', 'common', '
 LEFT_OUT_DIRS = {'mutants', 'variants', 'fixtures', '__pycache__', '.git'}
 LEFT_OUT_WORDS = ('hidden', 'solution')
 LEFT_OUT_FILES = ('tests/{L}/test_lesson.py',)
+# The edition's README: the student's own, in place of the kit's.
+STUDENT_README = os.path.join(ROOT, 'tools', 'dist', 'student-README.md')
 TELLING_LENGTH = 12
 # The book a student gets: built in the full kit by `make book-student`.
 STUDENT_BOOK = ['build/book/{L}-student.html', 'build/book/{L}-student.pdf']
@@ -154,7 +156,7 @@ def pack(lesson, out_path):
             print(f'dist-student: {rel} is missing: `make book-student LESSON={lesson}` builds it '
                   f'(`make dist-student` runs it first)', file=sys.stderr)
             return 1
-        with open(os.path.join(ROOT, rel), 'rb') as f:
+        with open(STUDENT_README if rel == 'README.md' else os.path.join(ROOT, rel), 'rb') as f:
             data = f.read()
         try:
             found = leaks(rel, data, telling)

@@ -13,8 +13,20 @@ book, the grader catalogues (mutants, variants) and the kit's own tests.
 
 The upload stays with the instructor on Gradescope, so the reference
 solution may travel in it (the instructor build of the graders needs it for
-the hidden checks), and so may the secret GRADING_SEED, written to a file
-GRADING_SEED when the variable is set.
+the hidden checks), and so does the secret seed of the hidden checks, in a
+file GRADING_SEED: the variable when it is set, else the course's seed that
+`make grade` keeps in build/grade/<L>/grading-seed (made now if there is
+none; tools/grade/seed.py). So `make grade` on this machine draws the same
+hidden checks as the bundle; the seed's fingerprint (printed here, and in
+every results.json's extra_data) tells which seed a result was graded with.
+
+Settings it records for run_autograder (each a file at the zip's root):
+  HIDDEN_VISIBILITY  hidden | after_due_date | visible (default): when
+                     students see the hidden checks' results on Gradescope;
+  LATE_POLICY        "PERCENT[,MAX_DAYS]" (unset: no penalty): PERCENT of the
+                     maximum off per started day after the due date in
+                     Gradescope's submission_metadata.json, nothing after
+                     MAX_DAYS days.
 
 Deterministic: sorted entries, one fixed timestamp, fixed permissions.
 """
@@ -22,11 +34,16 @@ Deterministic: sorted entries, one fixed timestamp, fixed permissions.
 import argparse
 import json
 import os
+import re
 import sys
 import zipfile
 
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
+import seed as seed_mod  # noqa: E402
+
+VISIBILITIES = ('hidden', 'after_due_date', 'visible')
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXED_DATE = (2024, 1, 1, 0, 0, 0)
 PACKED = ['Makefile', 'mk', 'common', 'scripts', 'lessons/{L}', 'solutions/{L}', 'tests/{L}',
@@ -67,7 +84,7 @@ def add(archive, name, data, executable=False):
     archive.writestr(info, data)
 
 
-def bundle(lesson, out_path):
+def bundle(lesson, out_path, seed_dir):
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     entries = {}
     for rel in kit_files(lesson):
@@ -79,15 +96,31 @@ def bundle(lesson, out_path):
     entries['LESSON'] = (f'{lesson}\n'.encode(), False)
     entries['tools/gradescope/autograder-failed.json'] = (
         (json.dumps(failed_results(lesson), indent=1) + '\n').encode(), False)
-    seed = os.environ.get('GRADING_SEED')
-    if seed and not (seed.isdigit() and int(seed) < 2 ** 64):
-        print(f'gradescope: GRADING_SEED must be a whole number below 2^64, got {seed!r}', file=sys.stderr)
+    try:
+        given = os.environ.get('GRADING_SEED')
+        if given:
+            seed, where = seed_mod.check(given), 'GRADING_SEED'
+        else:
+            seed, _ = seed_mod.course_seed(seed_dir)
+            where = f'the course seed in {os.path.relpath(os.path.join(seed_dir, "grading-seed"))}'
+    except seed_mod.BadSeed as bad:
+        print(f'gradescope: {bad}', file=sys.stderr)
         return 2
-    if seed:
-        entries['GRADING_SEED'] = (f'{seed}\n'.encode(), False)
-    else:
-        print('gradescope: GRADING_SEED is not set: hidden checks will use the kit\'s default seed, '
-              'which students could know (make gradescope GRADING_SEED=...)', file=sys.stderr)
+    entries['GRADING_SEED'] = (f'{seed}\n'.encode(), False)
+    print(f'gradescope: hidden checks use {where} (fingerprint {seed_mod.fingerprint(seed)}); '
+          f'`make grade` with the same GRADING_SEED (or none, on this machine) draws the same ones')
+    visibility = os.environ.get('HIDDEN_VISIBILITY') or 'visible'
+    if visibility not in VISIBILITIES:
+        print(f'gradescope: HIDDEN_VISIBILITY must be one of {", ".join(VISIBILITIES)}, not {visibility!r}',
+              file=sys.stderr)
+        return 2
+    entries['HIDDEN_VISIBILITY'] = (f'{visibility}\n'.encode(), False)
+    late = os.environ.get('LATE_POLICY') or ''
+    if late:
+        if not re.fullmatch(r'\d+(\.\d+)?(,\d+)?', late):
+            print(f'gradescope: LATE_POLICY must be PERCENT[,MAX_DAYS], such as 10,5; not {late!r}', file=sys.stderr)
+            return 2
+        entries['LATE_POLICY'] = (f'{late}\n'.encode(), False)
     tmp = out_path + '.tmp'
     with zipfile.ZipFile(tmp, 'w') as archive:
         for name in sorted(entries):
@@ -102,8 +135,9 @@ def main():
     parser = argparse.ArgumentParser(description='Build the Gradescope autograder zip.')
     parser.add_argument('--lesson', required=True)
     parser.add_argument('--out', required=True)
+    parser.add_argument('--seed-dir', help='where the course seed is kept (GRADE_OUT)')
     args = parser.parse_args()
-    return bundle(args.lesson, args.out)
+    return bundle(args.lesson, args.out, args.seed_dir or os.path.join(ROOT, 'build', 'grade', args.lesson))
 
 
 if __name__ == '__main__':
