@@ -317,6 +317,13 @@ int spawn_run(const Sandbox *sb, const SpawnLimits *lim, const char *program,
         if (WIFEXITED(status)) {
             res->exited = true;
             res->exit_status = WEXITSTATUS(status);
+            /* bwrap passes on the runner's end as its own exit status: 128 +
+             * the signal that killed it (an exit(139) looks the same, and
+             * only costs its author). */
+            if (sb->kind == SANDBOX_BWRAP && res->exit_status > 128 && res->exit_status <= 128 + 64) {
+                res->exited = false;
+                res->signal = res->exit_status - 128;
+            }
         } else if (WIFSIGNALED(status)) {
             res->signal = WTERMSIG(status);
         }

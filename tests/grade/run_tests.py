@@ -543,8 +543,8 @@ def test_gradescope(t, lesson, work):
              ('buggy', buggy, lambda d: 0 < d['score'] < d['max_score']),
              ('crashing', 'fault-segfault', lambda d: 0 < d['score'] < d['max_score'] and crash_named(d)
               and d['extra_data']['status'] == 'failed'),
-             ('grader killed', 'fault-kills-grader', lambda d: 0 < d['score'] < d['max_score']
-              and d['extra_data']['status'] == 'crashed'),
+             ('grader killed', 'fault-kills-grader', lambda d: d['score'] >= d['max_score'] > 0
+              and d['extra_data']['status'] == 'ok'),   # its kill never reaches the judge
              ('not compiling', 'fault-compile-error',
               lambda d: d['score'] == 0 and d['extra_data']['status'] == 'compile-error')]
     for label, student, expectation in cases:

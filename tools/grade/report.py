@@ -297,7 +297,7 @@ def summary_markdown(lesson, rows, groups, bonus_groups, hints, histogram, batch
         lines += [f'**Complete:** every one of the {inputs} inputs was graded.', '']
     lines += [f'{len(rows)} students; maximum {_num(max_score)} points (the bonus is extra credit).', '']
     if extra.get('sandbox'):
-        lines += [f'Sandbox: {_md_text(extra["sandbox"])}.', '']
+        lines += [f'Sandbox: {md_text(extra["sandbox"])}.', '']
     if scores:
         lines += [f'Mean {statistics.mean(scores):.2f}, median {_num(statistics.median(scores))}, '
                   f'lowest {_num(min(scores))}, highest {_num(max(scores))}'
