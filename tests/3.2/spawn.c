@@ -142,12 +142,17 @@ static void kill_user_processes(const Sandbox *sb)
     if (pid > 0)
         waitpid(pid, NULL, 0);
     /* Orphans of the run (bwrap's own init, say) were re-parented to us
-     * (spawn_run made this process a subreaper): reap them. */
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        continue;
-    /* They count against the next run's process limit until they are gone. */
-    for (int i = 0; i < 1000 && user_has_processes(sb->uid); i++)
+     * (spawn_run made this process a subreaper): reap them (below). */
+    /* They count against the next run's process limit until they are gone;
+     * a killed one stays (a zombie of that uid) until it is reaped, so the
+     * reaping is part of the wait. */
+    for (int i = 0; i < 1000; i++) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            continue;
+        if (!user_has_processes(sb->uid))
+            break;
         usleep(1000);
+    }
 }
 
 typedef struct {
