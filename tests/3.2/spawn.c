@@ -312,7 +312,11 @@ int spawn_run(const Sandbox *sb, const SpawnLimits *lim, const char *program,
     res->cpu = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 +
                (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
     if (!res->timed_out && !res->flooded) {
-        if (WIFEXITED(status)) {
+        if (WIFEXITED(status) && sb->kind == SANDBOX_BWRAP && WEXITSTATUS(status) > 128 &&
+            WEXITSTATUS(status) < 128 + 65) {
+            /* bwrap ends with 128 + N when its child was killed by signal N */
+            res->signal = WEXITSTATUS(status) - 128;
+        } else if (WIFEXITED(status)) {
             res->exited = true;
             res->exit_status = WEXITSTATUS(status);
         } else if (WIFSIGNALED(status)) {
