@@ -169,7 +169,7 @@ def grade(lesson, submissions, out, seed):
     shutil.rmtree(out, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}
     env.update(LIMITS, GRADE_OUT=out, GRADING_SEED=seed)
-    started = time.monotonic()
+    started, began = time.monotonic(), time.time()
     done = subprocess.run(['make', '--no-print-directory', 'grade', f'LESSON={lesson}',
                            f'SUBMISSIONS={submissions}', 'JOBS=2'], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=1800)
@@ -178,7 +178,7 @@ def grade(lesson, submissions, out, seed):
     with open(out + '.log', 'w') as f:
         f.write(log)
     users = re.findall(r', as (kitgrader\d+(?:, kitgrader\d+)*)$', log, re.M)
-    return done.returncode, log, seconds, users[-1].split(', ') if users else []
+    return done.returncode, log, seconds, users[-1].split(', ') if users else [], (began, time.time())
 
 
 def read_results(out, student):
@@ -219,20 +219,35 @@ def hidden_lines():
     return lines
 
 
-def leftovers(users):
-    """Processes and files in /tmp and /dev/shm of these grading users."""
+def _started_at(pid):
+    """When a process started (seconds since the epoch), from /proc."""
+    with open('/proc/stat') as f:
+        boot = next(int(line.split()[1]) for line in f if line.startswith('btime '))
+    with open(f'/proc/{pid}/stat', 'rb') as f:
+        fields = f.read().rsplit(b')', 1)[1].split()
+    return boot + int(fields[19]) / os.sysconf('SC_CLK_TCK')
+
+
+def leftovers(users, window):
+    """Processes and files in /tmp and /dev/shm of these grading users that
+    were started or written while the batch ran (window: its start and end,
+    time.time()): another batch on this machine may take the same users
+    before or after this one, and what that one starts and writes is not
+    this batch's."""
+    started, ended = window
     uids = {pwd.getpwnam(u).pw_uid for u in users}
     processes = []
     for entry in os.listdir('/proc'):
         if entry.isdigit():
             try:
-                if os.stat(f'/proc/{entry}').st_uid in uids:
+                if os.stat(f'/proc/{entry}').st_uid in uids and started <= _started_at(entry) < ended:
                     processes.append(entry)
-            except OSError:
+            except (OSError, StopIteration):
                 pass
     files = []
     for user in users:
-        done = subprocess.run(['find', '/tmp', '/dev/shm', '-xdev', '-user', user], capture_output=True, text=True)
+        done = subprocess.run(['find', '/tmp', '/dev/shm', '-xdev', '-user', user, '-newermt', f'@{started:.3f}',
+                               '!', '-newermt', f'@{ended:.3f}', '-print'], capture_output=True, text=True)
         files += done.stdout.split()
     return processes, files
 
@@ -305,7 +320,7 @@ def main():
     out = os.path.join(work, 'out')
     submissions = os.path.join(work, 'submissions')
     headers = make_submissions(lesson, submissions, out, SEEDS[0], replay_table)
-    code, log, seconds, users = grade(lesson, submissions, out, SEEDS[0])
+    code, log, seconds, users, ended = grade(lesson, submissions, out, SEEDS[0])
     print(f'attacks: one batch of {len(headers) + 2} submissions ({len(headers)} attacks): {seconds:.1f} s, JOBS=2',
           flush=True)
     if not t.check('make grade of the attack batch exits 0', code == 0, log[-2000:]):
@@ -358,7 +373,7 @@ def main():
     t.check('no report of the class holds a line of the hidden checks', not seen_hidden, str(seen_hidden[:3]))
     t.check('no report of the class holds the seed', not seen_seed, str(seen_seed[:3]))
     t.check('no HTML report has a live tag or link', not live, str(live[:3]))
-    processes, files = leftovers(users)
+    processes, files = leftovers(users, ended)
     t.check(f'nothing of {", ".join(users)} is left running', not processes, str(processes[:5]))
     t.check(f'nothing of {", ".join(users)} is left in /tmp or /dev/shm', not files, str(files[:5]))
 
@@ -367,7 +382,7 @@ def main():
     out2 = os.path.join(work, 'out-second-seed')
     submissions2 = os.path.join(work, 'submissions-second-seed')
     make_submissions(lesson, submissions2, out2, SEEDS[1], replay_table, names=set(exfil))
-    code2, log2, seconds2, users2 = grade(lesson, submissions2, out2, SEEDS[1])
+    code2, log2, seconds2, users2, ended2 = grade(lesson, submissions2, out2, SEEDS[1])
     print(f'attacks: second batch ({len(exfil)} exfiltration attacks, another seed): {seconds2:.1f} s', flush=True)
     t.check('make grade of the second-seed batch exits 0', code2 == 0, log2[-1000:])
     for name in exfil:
@@ -376,7 +391,7 @@ def main():
         ok = t.check(f'{name}: no number in its hidden checks\' messages depends on the seed', first and not moved,
                      '; '.join(f'{k}: {first[k][:120]!r} vs {second.get(k, "")[:120]!r}' for k in moved[:2]))
         table = [(n, s, sc, h and (ok or n != name), w) for n, s, sc, h, w in table]
-    processes, files = leftovers(users2)
+    processes, files = leftovers(users2, ended2)
     t.check('second batch: nothing of its grading users is left', not processes and not files,
             str(processes[:3] + files[:3]))
 

@@ -24,7 +24,9 @@ __attribute__((constructor)) static void read_at_run_time(void)
                            "@KIT@/build/opt/3.2/judge-instructor/judge", "@OUT@/.grading-seed-in-use",
                            "@OUT@/grading-seed", "@OUT@/gradebook.csv", "@OUT@/work/ref/submission/schedulers.c",
                            "@OUT@/students/ref/results.json", "/etc/shadow", "/etc/passwd",
-                           "/root/.bashrc", "/proc/1/root/etc/passwd"};
+                           "/root/.bashrc", "/proc/1/root/etc/passwd", "/proc/1/root@KIT@/solutions/3.2/schedulers.c",
+                           "/proc/self/cwd/../../../../..@KIT@/solutions/3.2/schedulers.c",
+                           "/etc/alternatives/../shadow"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         if (readable(files[i]))
             _exit(42);
