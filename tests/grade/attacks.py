@@ -299,6 +299,40 @@ def judge_attack(t, name, header, row, results, stubs_total, page):
     return held
 
 
+def scan_reports(t, lesson, out, seed, label):
+    """No report under out holds a line of the reference or of the hidden
+    checks, or the seed; no HTML report has a live tag or link."""
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'book'))
+    import reference_lines
+    from pathlib import Path
+    telling = reference_lines.telling_lines(Path(ROOT), lesson)
+    secret_hidden = hidden_lines()
+    with open(os.path.join(ROOT, 'solutions', lesson, 'schedulers.c')) as f:
+        reference = f.read()
+    with open(os.path.join(out, '.grading-seed-in-use')) as f:
+        seed_in_use = f.read().strip()
+    t.check(f'scan ({label}): {len(telling)} reference lines and {len(secret_hidden)} hidden-check lines to '
+            'look for; (control) the scan finds them all in the reference, and the seed is the batch\'s',
+            len(telling) >= 10 and len(secret_hidden) >= 10 and
+            len(reference_lines.leaked(reference, telling)) == len(telling) and seed_in_use == seed)
+    seen_reference, seen_hidden, seen_seed, live = [], [], [], []
+    for path, text in reports(out):
+        student = os.path.basename(os.path.dirname(path))
+        where = os.path.relpath(path, out)
+        plain = reference_lines.html_text(Path(path)) if path.endswith('.html') else text
+        if student != 'hidden-exfil-epoch':  # its own file holds the reference: its compile may quote it
+            seen_reference += [f'{where}: {line}' for line in reference_lines.leaked(plain, telling)]
+        seen_hidden += [f'{where}: {line}' for line in secret_hidden if line in plain]
+        if seed in text:
+            seen_seed.append(where)
+        if path.endswith('.html') and LIVE_MARKUP.search(text):
+            live.append(f'{where}: {LIVE_MARKUP.search(text)[0]}')
+    t.check(f'no report of {label} holds a line of the reference', not seen_reference, str(seen_reference[:3]))
+    t.check(f'no report of {label} holds a line of the hidden checks', not seen_hidden, str(seen_hidden[:3]))
+    t.check(f'no report of {label} holds the seed', not seen_seed, str(seen_seed[:3]))
+    t.check(f'no HTML report of {label} has a live tag or link', not live, str(live[:3]))
+
+
 def main():
     parser = argparse.ArgumentParser(description='The attack catalogue of the batch grader.')
     parser.add_argument('--lesson', required=True)
@@ -320,7 +354,7 @@ def main():
     out = os.path.join(work, 'out')
     submissions = os.path.join(work, 'submissions')
     headers = make_submissions(lesson, submissions, out, SEEDS[0], replay_table)
-    code, log, seconds, users, ended = grade(lesson, submissions, out, SEEDS[0])
+    code, log, seconds, users, window = grade(lesson, submissions, out, SEEDS[0])
     print(f'attacks: one batch of {len(headers) + 2} submissions ({len(headers)} attacks): {seconds:.1f} s, JOBS=2',
           flush=True)
     if not t.check('make grade of the attack batch exits 0', code == 0, log[-2000:]):
@@ -351,29 +385,8 @@ def main():
                       (f'[exit {",".join(map(str, measured))}] ' if measured else '') + header['what']))
 
     # The class's reports: no reference, no hidden check, no seed, no live markup.
-    sys.path.insert(0, os.path.join(ROOT, 'tests', 'book'))
-    import reference_lines
-    from pathlib import Path
-    telling = reference_lines.telling_lines(Path(ROOT), lesson)
-    secret_hidden = hidden_lines()
-    t.check(f'scan: {len(telling)} reference lines and {len(secret_hidden)} hidden-check lines to look for',
-            len(telling) >= 10 and len(secret_hidden) >= 10)
-    seen_reference, seen_hidden, seen_seed, live = [], [], [], []
-    for path, text in reports(out):
-        student = os.path.basename(os.path.dirname(path))
-        plain = reference_lines.html_text(Path(path)) if path.endswith('.html') else text
-        if student != 'hidden-exfil-epoch':  # its own file holds the reference: its compile may quote it
-            seen_reference += [f'{os.path.relpath(path, out)}: {line}' for line in reference_lines.leaked(plain, telling)]
-        seen_hidden += [f'{os.path.relpath(path, out)}: {line}' for line in secret_hidden if line in plain]
-        if SEEDS[0] in text:
-            seen_seed.append(os.path.relpath(path, out))
-        if path.endswith('.html') and LIVE_MARKUP.search(text):
-            live.append(f'{os.path.relpath(path, out)}: {LIVE_MARKUP.search(text)[0]}')
-    t.check('no report of the class holds a line of the reference', not seen_reference, str(seen_reference[:3]))
-    t.check('no report of the class holds a line of the hidden checks', not seen_hidden, str(seen_hidden[:3]))
-    t.check('no report of the class holds the seed', not seen_seed, str(seen_seed[:3]))
-    t.check('no HTML report has a live tag or link', not live, str(live[:3]))
-    processes, files = leftovers(users, ended)
+    scan_reports(t, lesson, out, SEEDS[0], 'the class')
+    processes, files = leftovers(users, window)
     t.check(f'nothing of {", ".join(users)} is left running', not processes, str(processes[:5]))
     t.check(f'nothing of {", ".join(users)} is left in /tmp or /dev/shm', not files, str(files[:5]))
 
@@ -382,16 +395,17 @@ def main():
     out2 = os.path.join(work, 'out-second-seed')
     submissions2 = os.path.join(work, 'submissions-second-seed')
     make_submissions(lesson, submissions2, out2, SEEDS[1], replay_table, names=set(exfil))
-    code2, log2, seconds2, users2, ended2 = grade(lesson, submissions2, out2, SEEDS[1])
+    code2, log2, seconds2, users2, window2 = grade(lesson, submissions2, out2, SEEDS[1])
     print(f'attacks: second batch ({len(exfil)} exfiltration attacks, another seed): {seconds2:.1f} s', flush=True)
-    t.check('make grade of the second-seed batch exits 0', code2 == 0, log2[-1000:])
+    if t.check('make grade of the second-seed batch exits 0', code2 == 0, log2[-1000:]):
+        scan_reports(t, lesson, out2, SEEDS[1], 'the second-seed batch')
     for name in exfil:
         first, second = hidden_messages(read_results(out, name)), hidden_messages(read_results(out2, name))
         moved = [k for k in first if first[k] != second.get(k)]
         ok = t.check(f'{name}: no number in its hidden checks\' messages depends on the seed', first and not moved,
                      '; '.join(f'{k}: {first[k][:120]!r} vs {second.get(k, "")[:120]!r}' for k in moved[:2]))
         table = [(n, s, sc, h and (ok or n != name), w) for n, s, sc, h, w in table]
-    processes, files = leftovers(users2, ended2)
+    processes, files = leftovers(users2, window2)
     t.check('second batch: nothing of its grading users is left', not processes and not files,
             str(processes[:3] + files[:3]))
 
