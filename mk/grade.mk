@@ -54,9 +54,13 @@ gradescope:
 	$(Q)$(PYTHON3) tools/gradescope/bundle.py --lesson $(LESSON) --out $(GRADESCOPE_ZIP) --seed-dir '$(GRADE_OUT)'
 
 # The generated class, the student edition and the Gradescope bundle, end to
-# end; appends "grade <passed> <failed>" to $(BUILD)/test-summary.txt.
+# end; appends "grade <passed> <failed>" to $(BUILD)/test-summary.txt. Then
+# the attack catalogue (tests/grade/attacks/, as root): "attacks <p> <f>".
 test-grade:
-	$(Q)$(PYTHON3) tests/grade/run_tests.py --lesson $(LESSON) --summary $(BUILD)/test-summary.txt
+	$(Q)status=0; $(PYTHON3) tests/grade/run_tests.py --lesson $(LESSON) --summary $(BUILD)/test-summary.txt || status=1; \
+	$(MAKE) --no-print-directory grader-prereqs LESSON=$(LESSON) EDITION=student >/dev/null && \
+	$(PYTHON3) tests/grade/attacks.py --lesson $(LESSON) --summary $(BUILD)/test-summary.txt || status=1; \
+	exit $$status
 
 # Throughput figures (no assertions): JOBS=1 and JOBS=2, and 100 submissions.
 bench-grade:

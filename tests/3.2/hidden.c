@@ -360,6 +360,24 @@ static void rates(Scheduler *s, const double *metric, int n, double *lr)
     }
 }
 
+/* How a hidden check's run went wrong, in fixed words: never a number the
+ * submission could have chosen from the hidden settings it was given (an
+ * exit status, a signal, a line, a run, an epoch, a function of a sanitizer
+ * report), which would carry them out into the report. The judge's own
+ * failures keep their reason: no submission chose it. */
+static const char *hidden_run_failure(const Trace *trace)
+{
+    switch (trace->status) {
+    case RUNNER_CRASHED: return "the runner crashed (it was killed by a signal)";
+    case RUNNER_TIMEOUT: return "a run did not finish in time (an endless loop?)";
+    case RUNNER_FLOODED: return "the runner wrote more output than its trace can hold";
+    case RUNNER_EXITED: return "a run ended inside your code (exit was called)";
+    case RUNNER_BAD_TRACE: return "the runner's output is not the trace of the runs";
+    case RUNNER_SANITIZER: return "AddressSanitizer/UBSan found a memory error or undefined behaviour";
+    default: return trace->what;
+    }
+}
+
 int run_hidden_test(const GradedTest *t, const RunnerConfig *runner, uint64_t grading_seed,
                     char *msg, size_t msg_size)
 {
@@ -381,11 +399,13 @@ int run_hidden_test(const GradedTest *t, const RunnerConfig *runner, uint64_t gr
     }
     Trace trace;
     int failed = 0;
-    /* Messages name the check and the epoch, never the hidden settings or values. */
+    /* Messages name the check and a hint, never the hidden settings or values,
+     * nor the set or epoch that failed (the submission could pick those from
+     * the values: the report would carry them out). */
     if (runner_trace(runner, &rc, &trace) != RUNNER_OK) {
         const Hint *h = runner_failure_hint(trace.status);
         snprintf(msg, msg_size, "hidden check %s/%s: %s\nhint [%s]: %s", SCHED_NAMES[t->sched],
-                 t->name, trace.what, h->id, h->text);
+                 t->name, hidden_run_failure(&trace), h->id, h->text);
         failed = 1;
     }
     for (int k = 0; k < count && !failed; k++) {
@@ -397,10 +417,10 @@ int run_hidden_test(const GradedTest *t, const RunnerConfig *runner, uint64_t gr
                 continue;
             Diagnosis d = classify(&sets[k].sched, expected[k], r->lr, n, NULL, -1);
             snprintf(msg, msg_size,
-                     "hidden check %s/%s, parameter set %d of %d: the learning rate differs "
-                     "from epoch %d on (the hidden settings and values are not shown).\n"
-                     "hint [%s]: %s",
-                     SCHED_NAMES[t->sched], t->name, k + 1, count, e, d.hint->id, d.hint->text);
+                     "hidden check %s/%s: the learning rate differs from torch's in at least one "
+                     "of its %d parameter sets (the hidden settings and values, and where they "
+                     "differ, are not shown).\nhint [%s]: %s",
+                     SCHED_NAMES[t->sched], t->name, count, d.hint->id, d.hint->text);
             failed = 1;
             break;
         }

@@ -10,8 +10,11 @@
  * the instructor's judge only, with its functions renamed ref_*_init
  * (objcopy --redefine-sym); the submission runs in the runner, which holds
  * neither the reference nor the seed: it receives the drawn settings only.
- * Messages name the check, the set and the epoch, and the hint, never the
- * hidden settings or the expected values.
+ * Messages name the check and the hint, never the hidden settings or the
+ * expected values, nor anything the submission could choose from the
+ * settings it received (which set or epoch went wrong, its exit status or
+ * signal): such a number would carry a hidden value out into the report. What
+ * still goes out is whether the check passed and which hint it got.
  */
 #ifndef GRADER_HIDDEN_H
 #define GRADER_HIDDEN_H

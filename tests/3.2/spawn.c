@@ -61,6 +61,9 @@ static void bwrap_argv(const Sandbox *sb, const SpawnLimits *lim, const char *pr
                            "--proc", "/proc", "--dev", "/dev",
                            "--size", size_buf, "--tmpfs", "/tmp",
                            "--size", size_buf, "--tmpfs", "/dev/shm",
+                           /* --dev's own tmpfs has no size: closed, or /dev
+                            * would be a disk without a cap */
+                           "--remount-ro", "/dev",
                            "--ro-bind", program, "/runner",
                            "--chdir", "/tmp",
                            "--remount-ro", "/",

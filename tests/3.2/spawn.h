@@ -14,7 +14,9 @@
  * The parent feeds the case on stdin, reads stdout (capped: one byte more
  * ends the run as a flood) and stderr (capped, the rest discarded), enforces
  * the wall clock, and reports exit status, signal, timeout, flood and CPU
- * time from wait4: nothing of the verdict is taken from the runner's text.
+ * time from wait4: nothing of the verdict is taken from the runner's text
+ * (under bubblewrap, whose status is 128 + N when the runner was killed by
+ * signal N, that status is read as the signal).
  * When the run ends, everything it started ends too: the pid namespace
  * (bwrap), its process group, and, as the grading user, every process of
  * that user (kill(-1) from a child that has become it).

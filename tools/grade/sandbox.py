@@ -172,7 +172,8 @@ def bwrap_argv(binds, workdir, tmp_mib, command):
             '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
             '--proc', '/proc', '--dev', '/dev',
             '--size', str(tmp_mib * MIB), '--tmpfs', '/tmp',
-            '--size', str(MIB), '--tmpfs', '/dev/shm']
+            '--size', str(MIB), '--tmpfs', '/dev/shm',
+            '--remount-ro', '/dev']   # bwrap's /dev is a tmpfs without a size cap
     for mode, source, target in binds:
         argv += ['--ro-bind' if mode == 'ro' else '--bind', source, target]
     argv += ['--chdir', workdir, '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',

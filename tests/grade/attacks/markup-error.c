@@ -1,0 +1,2 @@
+// attack: markup and links injected through compiler messages: an #error with HTML, a script, Markdown links and images (file:///etc/passwd) and a fence breaker; the feedback must show it as text | expect: stub, status compile-error, escaped | base: stub
+#error <img src="file:///etc/passwd"> <script>alert(1)</script> [click](javascript:alert(1)) ![x](file:///etc/shadow) <a href="http://example.com/">link</a> ``` ~~~ <iframe src="file:///etc/shadow"></iframe>
