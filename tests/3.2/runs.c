@@ -117,7 +117,7 @@ static void copy_word(char *dst, size_t size, const char *src, size_t len)
     size_t k = 0;
     for (size_t i = 0; i < len && k + 1 < size; i++) {
         unsigned char ch = (unsigned char)src[i];
-        if (isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':')
+        if (isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':' || ch == ' ')
             dst[k++] = (char)ch;
     }
     dst[k] = '\0';
@@ -136,7 +136,7 @@ void sanitizer_summary(const char *report, char *buf, size_t size)
         char words[64];
         size_t k = 0;
         for (size_t i = 0; i < len && k + 1 < sizeof words; i++)
-            words[k++] = p[i] == ' ' ? '-' : p[i];
+            words[k++] = p[i];
         words[k] = '\0';
         copy_word(kind, sizeof kind, words, k);
         /* UBSan names the place first: ".../schedulers.c:97:5: runtime error" */
