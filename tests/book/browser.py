@@ -79,7 +79,8 @@ def chromium() -> str:
     raise FileNotFoundError("no chromium (scripts/deps.sh test installs Debian's chromium)")
 
 
-def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """Chromium with these arguments, a fresh profile and CHROMIUM_FLAGS."""
     with tempfile.TemporaryDirectory(prefix="book-chromium-") as profile:
         return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=timeout)
@@ -100,7 +101,7 @@ def measure(html_text: str, width: int, workdir: Path, extra_body: str = "") -> 
     page = workdir / f"probe-{width}.html"
     body_end = html_text.rindex("</body>")
     page.write_text(framed(html_text[:body_end] + extra_body + PROBE + html_text[body_end:], width))
-    res = _run([f"--window-size={max(width, 500) + 40},2000", "--virtual-time-budget=10000", "--dump-dom",
+    res = run([f"--window-size={max(width, 500) + 40},2000", "--virtual-time-budget=10000", "--dump-dom",
                 page.as_uri()])
     m = re.search(r'<pre id="overflow-report">(.*?)</pre>', res.stdout, re.S)
     if not m:
@@ -113,5 +114,5 @@ def measure(html_text: str, width: int, workdir: Path, extra_body: str = "") -> 
 def screenshot(html_text: str, width: int, png: Path, workdir: Path, height: int = 2000) -> None:
     page = workdir / f"shot-{width}.html"
     page.write_text(framed(html_text, width).replace("height:2000px", f"height:{height}px"))
-    _run([f"--window-size={max(width, 500)},{height}", "--virtual-time-budget=10000", f"--screenshot={png}",
+    run([f"--window-size={max(width, 500)},{height}", "--virtual-time-budget=10000", f"--screenshot={png}",
           page.as_uri()])

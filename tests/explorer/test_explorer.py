@@ -41,10 +41,12 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 from pathlib import Path
 from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "book"))
+import browser  # noqa: E402  (tests/book/browser.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE_BUDGET = 200 * 1024   # bytes the explorer may add to the HTML
@@ -83,9 +85,6 @@ STATES = {
     "pinned": {"pin": {"schedule": "step", "lr": "0.3"},
                "set": {"schedule": "warmup_cosine", "lr": "0.3", "warmup": "10", "min-lr": "0.001"}},
 }
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
 
 
 class Results:
@@ -106,14 +105,9 @@ class Results:
 # --- the browser ---------------------------------------------------------------------------
 
 def chromium(url: str, *extra: str) -> str:
-    """Chromium's --dump-dom of url (or whatever extra asks for), with a fresh profile."""
-    profile = tempfile.mkdtemp(prefix="explorer-chromium-")
-    try:
-        res = subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-                             capture_output=True, text=True, timeout=180)
-        return res.stdout
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    """Chromium's --dump-dom of url (or whatever extra asks for), with a fresh
+    profile: the book tests' one way of starting it (tests/book/browser.py)."""
+    return browser.run([*extra, url], timeout=180).stdout
 
 
 def page_url(html_path: Path, plan: Optional[dict[str, object]] = None) -> str:
