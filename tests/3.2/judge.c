@@ -454,9 +454,9 @@ static void setup_runner(const GraderOptions *o, TestOutcome *outcomes, int coun
                             "and their own user only\n", why);
         }
     }
-    char text[256];
+    static char text[256];
     sandbox_describe(sb, text, sizeof text);
-    setenv("KIT_JUDGE_SANDBOX", text, 1);   /* for results.json (report.c) */
+    report_set_sandbox(text);
 }
 
 int main(int argc, char **argv)

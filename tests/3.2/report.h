@@ -5,7 +5,7 @@
  *     "tests": [ { "name", "score", "max_score", "status": "passed"|"failed",
  *                  "output", "visibility",
  *                  "extra_data": { "id", "scheduler", "hint", "bonus", "hidden" } } ],
- *     "extra_data": { "lesson", "edition", "schedulers": { name: {score, max_score} } } }
+ *     "extra_data": { "lesson", "edition", "sandbox", "schedulers": { name: {score, max_score} } } }
  * Bonus tests have max_score 0 and add their points to score (extra credit).
  */
 #ifndef GRADER_REPORT_H
@@ -33,6 +33,10 @@ const char *plot_queue(const char *plot_data, const char *out_stem, const char *
                        char *written, size_t size);
 /* Draws every queued plot with one gnuplot process; 0 or -1. */
 int plot_render_all(void);
+
+/* What ran the runners, for results.json's extra_data.sandbox (the string
+ * must outlive every write_results_json). */
+void report_set_sandbox(const char *description);
 
 /* Writes results.json; returns 0 or -1. */
 int write_results_json(const char *path, const TestOutcome *outcomes, int count, bool instructor,

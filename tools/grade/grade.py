@@ -39,7 +39,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # nothing written into the kit's source tree

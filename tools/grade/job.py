@@ -49,7 +49,6 @@ SIGNAL_NAMES = {signal.SIGSEGV: 'SIGSEGV, a segmentation fault (bad pointer or a
                 signal.SIGXCPU: 'SIGXCPU (CPU time limit)',
                 signal.SIGXFSZ: 'SIGXFSZ (file size limit)'}
 IMAGE_SUFFIXES = ('.png', '.svg')
-RESULTS_SUFFIXES = ('.json',)
 
 
 class Context:
@@ -207,10 +206,10 @@ def grade_submission(ctx, student, path, slot_user, data=None):
     work = os.path.join(ctx.out_dir, 'work', student)
     logs = os.path.join(work, 'logs')
     submission_dir = os.path.join(work, 'submission')
-    run_dir = os.path.join(work, 'run')  # what the grader wrote, copied back from the stage
+    run_dir = os.path.join(work, 'run')  # what the judge writes: results.json, plots
     owner = pwd.getpwnam(slot_user) if slot_user else None
     details = {'student': student, 'compiler': '', 'forbidden': [], 'plots': [], 'verdicts': {}}
-    for folder in (logs, submission_dir, run_dir, os.path.join(work, 'bin')):
+    for folder in (logs, submission_dir, run_dir):
         _fresh_dir(folder)
 
     def finish(tests, status, output):
@@ -229,7 +228,7 @@ def grade_submission(ctx, student, path, slot_user, data=None):
         f.write(data)
     os.chmod(submission, 0o644)
     with ctx.stage.job(owner) as place:
-        return _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish)
+        return _grade_in_stage(ctx, place, work, data, slot_user, details, finish)
 
 
 def build_runners(ctx, place, logs, slot_user, limits):
@@ -283,7 +282,7 @@ def run_judge(ctx, runners, out_dir, logs, slot_user, only=None):
     return loaded, None
 
 
-def _grade_in_stage(ctx, place, work, submission, data, slot_user, details, finish):
+def _grade_in_stage(ctx, place, work, data, slot_user, details, finish):
     """Steps 2 to 4 of grade_submission, with the job's stage folder."""
     logs = os.path.join(work, 'logs')
     place.put_work_file(ctx.wanted, data)
