@@ -47,6 +47,7 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "book"))
 import browser  # noqa: E402  (tests/book/browser.py)
+from check_book import Results  # noqa: E402  (the book tests' PASS/FAIL counter)
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE_BUDGET = 200 * 1024   # bytes the explorer may add to the HTML
@@ -85,21 +86,6 @@ STATES = {
     "pinned": {"pin": {"schedule": "step", "lr": "0.3"},
                "set": {"schedule": "warmup_cosine", "lr": "0.3", "warmup": "10", "min-lr": "0.001"}},
 }
-
-
-class Results:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok: bool, what: str, fix: str = "") -> bool:
-        if ok:
-            self.passed += 1
-            print(f"PASS {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL {what}" + (f": {fix}" if fix else ""))
-        return ok
 
 
 # --- the browser ---------------------------------------------------------------------------
