@@ -60,7 +60,9 @@ LESSON_MAIN_OBJ := $(LESSON_OUT)/obj/main.o
 RUNNER_MAIN_OBJ := $(LESSON_OUT)/obj/runner.o
 RUNNER_KIT      := $(LESSON_OUT)/runner-kit
 # The sanitizer runner: the student's code instrumented, the kit's not.
-RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# UBSan's object-size check is left to ASan, which names the overflow
+# (heap-buffer-overflow, stack-buffer-overflow) where UBSan says "object-size".
+RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize=object-size -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # The lesson's pristine sources (LESSON_KIT_SOURCES) that the lesson program
 # and the graders share, e.g. building a scheduler by name.
 LESSON_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_KIT_SOURCES))
