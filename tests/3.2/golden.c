@@ -133,6 +133,7 @@ static void parse_case(const CsvReader *r, GoldenCase *c)
     snprintf(c->id, sizeof c->id, "%s", csv_get(r, "id"));
     snprintf(c->test, sizeof c->test, "%s", csv_get(r, "test"));
     c->is_curve = strcmp(csv_get(r, "kind"), "curve") == 0;
+    c->interleave = atoi(csv_get(r, "interleave")) != 0;
     SchedSettings *s = &c->sched;
     s->kind = sched_kind_from_name(csv_get(r, "schedule"));
     s->lr = to_double(csv_get(r, "lr"));

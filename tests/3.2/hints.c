@@ -92,6 +92,14 @@ static const Hint HINTS[] = {
                             "cooldown_counter > 0, decrement it and set num_bad_epochs = 0."},
     {"ignores-min-lr", "your rate went below min_lr: the new rate is max(lr * factor, "
                        "min_lr)."},
+    {"eps-on-new-lr", "you compare the new rate with eps. torch skips a reduction when the "
+                      "change is small: old_lr - new_lr > eps decides, whatever the new rate "
+                      "is (a small cut of a large rate is skipped, a big cut to a rate below eps "
+                      "is made)."},
+    {"state-outside-struct", "each scheduler alone is right, but two of this kind stepped side by "
+                             "side go wrong: some state lives outside the struct (a static or "
+                             "global variable) and both schedulers count it. Keep every counter in "
+                             "the scheduler's own fields (s->last_epoch)."},
     {"ignores-eps", "reductions smaller than eps must be skipped: change the rate only when "
                     "old_lr - new_lr > eps (cooldown still starts)."},
     {"compares-previous", "you compare the metric with the previous epoch's value; torch "
