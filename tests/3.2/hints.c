@@ -43,6 +43,15 @@ static const Hint HINTS[] = {
                     "factor or clamped up to min_lr: look for a subtraction."},
     {"lr-zero", "the rate is 0. Does *_init set base.lr to the rate passed in (the stub's "
                 "placeholder `s->base.lr = 0.0` is still there?), and does step keep it?"},
+    {"lr-becomes-zero", "your rate is right at first and then becomes 0: step multiplied it by "
+                        "a value that is 0. *_init starts from memset(s, 0, ...): is every "
+                        "field step reads (gamma, factor) stored there?"},
+    {"warmup-starts-at-full-rate", "epoch 0 uses the full rate; the warm-up starts lower: "
+                                   "epoch 0 uses lr * factor(0) = lr * 1 / warmup, so init sets "
+                                   "base.lr = lr * warmup_cosine_factor(s, 0)."},
+    {"warmup-integer-division", "your warm-up is 0 until its last epoch, then right: (e + 1) / "
+                                "warmup is integer division there (0 while e + 1 < warmup). "
+                                "Divide in double: (double)(e + 1) / warmup."},
     {"wrong-start", "epoch 0 uses the wrong rate. Epoch 0 uses the rate passed to *_init "
                     "(torch applies no decay before the first epoch): set base.lr = lr."},
     {"lr-never-changes", "your rate never changes. Is step doing its work? It must update "
@@ -227,11 +236,24 @@ Diagnosis classify(const SchedSettings *s, const double *expected, const double 
             return d;
     }
 
+    /* A rate right at first and 0 later was set by init and zeroed by
+     * step: blaming init would tell the student to do what it already does. */
+    if (s->kind == SCHED_WARMUP_COSINE && s->warmup > 1 && s->warmup < n && first == 0) {
+        /* 0 through the ramp and right where (e + 1) / W is 1: integer division. */
+        bool int_ramp = within(expected[s->warmup - 1], got[s->warmup - 1], t);
+        for (int e = 0; e < s->warmup - 1 && int_ramp; e++)
+            int_ramp = got[e] == 0;
+        if (int_ramp)
+            return diag("warmup-integer-division", 0);
+    }
     if (got[first] == 0 && expected[first] != 0)
-        return diag("lr-zero", first);
+        return diag(first == 0 ? "lr-zero" : "lr-becomes-zero", first);
     if (first == 0) {
         if (n > 1 && !within(expected[0], expected[1], t) && within(expected[1], got[0], t))
             return diag("decays-at-epoch-0", 0);
+        /* The warm-up's epoch 0 is not the rate passed in: its advice differs. */
+        if (s->kind == SCHED_WARMUP_COSINE && s->warmup > 0 && within(s->lr, got[0], t))
+            return diag("warmup-starts-at-full-rate", 0);
         return diag("wrong-start", 0);
     }
     int got_change = first_change(got, n, t), expected_change = first_change(expected, n, t);
