@@ -126,7 +126,7 @@ $(SUBMISSION_DIR)/schedulers.c:
 # ---------------------------------------------------------------------------
 JUDGE_OBJ_DIR := $(LESSON_OUT)/judge-$(EDITION)
 JUDGE_BIN     := $(JUDGE_OBJ_DIR)/judge
-JUDGE_UNITS   := judge golden hints cases report runs spawn $(if $(filter instructor,$(EDITION)),hidden)
+JUDGE_UNITS   := judge golden hints diagnose cases report runs spawn $(if $(filter instructor,$(EDITION)),hidden)
 JUDGE_OBJS    := $(patsubst %,$(JUDGE_OBJ_DIR)/%.o,$(JUDGE_UNITS))
 JUDGE_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
                   -DKIT_GOLDEN_DIR='"$(abspath tests/golden/$(LESSON))"' \

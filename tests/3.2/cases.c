@@ -8,6 +8,7 @@
 
 #include "curve.h"
 #include "demo.h"
+#include "diagnose.h"
 #include "hints.h"
 #include "train.h"
 
@@ -227,6 +228,8 @@ static void describe_failure(Text *t, const GoldenCase *c, const Run *r, int sta
         add(t, ":\nthe learning rate first differs at epoch %d: expected %s, got %s", first,
             num(c->lr[first], a, sizeof a), num(r->lr[first], b, sizeof b));
         add_table(t, c, r, first);
+        describe_state(t->buf, t->size, c, r, first);
+        t->len = strlen(t->buf);
         tolerance_describe(lr_tolerance(&c->sched), tol, sizeof tol);
     } else {
         add(t, ":\nthe %s loss first differs at epoch %d: expected %.9g, got %.9g "
@@ -408,6 +411,13 @@ int run_golden_test(const Golden *g, const RunnerConfig *runner, const GradedTes
         if (best) {
             d.hint = best;
             d.also = also;
+        }
+        /* Never advise what the student's state shows their code already does. */
+        if (d.also && state_contradicts(d.also->id, c, failed_run))
+            d.also = NULL;
+        if (state_contradicts(d.hint->id, c, failed_run)) {
+            d.hint = d.also ? d.also : hint_find("differs");
+            d.also = NULL;
         }
     }
     describe_failure(&t, c, failed_run, failed_status, failed_first, failed_in_val, d);

@@ -98,7 +98,9 @@ static const Hint HINTS[] = {
                          "cooldown_counter = cooldown; while it is > 0, each step decrements "
                          "it and sets num_bad_epochs to 0."},
     {"cooldown-counts-bad", "bad epochs during cooldown must not count: while "
-                            "cooldown_counter > 0, decrement it and set num_bad_epochs = 0."},
+                            "cooldown_counter > 0, decrement it and set num_bad_epochs = 0, "
+                            "after the improvement test (torch's order: better?, cooldown, "
+                            "patience)."},
     {"ignores-min-lr", "your rate went below min_lr: the new rate is max(lr * factor, "
                        "min_lr)."},
     {"eps-on-new-lr", "you compare the new rate with eps. torch skips a reduction when the "
