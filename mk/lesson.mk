@@ -206,7 +206,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) grader
 	@echo "Grading $(SUBMISSION_DIR)/$(STUDENT_FILES) (lesson $(LESSON))"
 	@echo
-	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY))
+	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(VERBOSE)),--verbose)
 
 run: $(LESSON_BIN)
 	$(Q)$(LESSON_BIN) $(ARGS)
@@ -214,6 +214,7 @@ run: $(LESSON_BIN)
 watch:
 	$(Q)scripts/deps.sh check
 	@while :; do \
+	    if [ -t 1 ]; then printf '\033[H\033[2J'; fi; \
 	    $(MAKE) --no-print-directory check; \
 	    echo "[watch] $$(date +%H:%M:%S) waiting for changes to $(SUBMISSION_DIR)/$(STUDENT_FILES) (Ctrl-C stops)"; \
 	    inotifywait -qq -e close_write -e moved_to -e create --include '$(STUDENT_FILES)$$' $(SUBMISSION_DIR) || exit 1; \

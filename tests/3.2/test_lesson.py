@@ -46,6 +46,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -437,6 +438,7 @@ def test_grader_cli(kit):
                         f"SUBMISSION={step_early or why}"])
     ok = r.returncode != 0 and re.search(r"^Score: \d+/\d+$", r.stdout, re.M) and "decays-early" in r.stdout
     record(ok, "make check on a wrong submission: score line, hint, non-zero exit", r.stdout[-1500:])
+    test_console(kit, step_early)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = os.path.join(kit.out, kit.key(tmp))
         with open(os.path.join(tmp, "schedulers.c"), "w") as f:
@@ -456,6 +458,50 @@ def test_grader_cli(kit):
                "a constructor that prints a full score and exits scores 0 (it runs in the runner, not the judge)",
                out[-800:])
         subprocess.run(["rm", "-rf", scratch])   # only the scratch submission's build folder
+
+
+def test_console(kit, step_early):
+    """make check's console: the first failing scheduler in full, every other
+    on one line; VERBOSE=1 everything; colour only on a terminal without NO_COLOR."""
+    # Two wrong schedulers: step (first in the lesson's order) and plateau.
+    both = os.path.join(kit.out, "catalogue", "console", "step-and-plateau")
+    os.makedirs(both, exist_ok=True)
+    shutil.copy(os.path.join(step_early, "schedulers.c"), os.path.join(both, "schedulers.c"))
+    r = run(["patch", "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch",
+             os.path.join(both, "schedulers.c"), f"tests/{kit.lesson}/mutants/plateau-no-eps.patch"])
+    check = kit.make + ["--no-print-directory", "check", f"LESSON={kit.lesson}", f"SUBMISSION={both}"]
+    out = run(check).stdout
+    lines = out.splitlines()
+    ok = r.returncode == 0 and "  FAIL  step/lr-post" in out and "  FAIL  plateau/" not in out and \
+        any(re.match(r"^plateau +\d+/\d+ +first failing: plateau/\S+ \[ignores-eps\]$", x) for x in lines) and \
+        any(re.match(r"^constant +2/2 +all passed$", x) for x in lines) and "\033[" not in out
+    record(ok, "make check: the first failing scheduler (step) in full, plateau on one line with its "
+               "first failing check and hint, passing ones on one line, no colour in a pipe", out[-1500:])
+    verbose = run(check + ["VERBOSE=1"]).stdout
+    record("  FAIL  plateau/eps" in verbose and "  PASS  constant/lr" in verbose,
+           "make check VERBOSE=1 shows every check", verbose[-800:])
+    grader = os.path.join(kit.out, kit.key(both), "grader")
+    def on_terminal(env):
+        import pty
+        master, slave = pty.openpty()
+        p = subprocess.Popen([grader, "--only", "step"], stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        p.wait()
+        os.close(master)
+        return b"".join(chunks).decode(errors="replace")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    coloured, plain = on_terminal(env), on_terminal(dict(env, NO_COLOR="1"))
+    record("\033[1;31mFAIL" in coloured and "FAIL" in plain and "\033[" not in plain,
+           "colour on a terminal, none with NO_COLOR", repr(coloured[:300]) + repr(plain[:300]))
 
 
 BAD_INPUTS = [
