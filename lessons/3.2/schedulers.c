@@ -1,14 +1,6 @@
-/* schedulers.c: the lesson's learning-rate schedulers.
- *
- * The one file of lesson 3.2 that you edit. lessons/3.2/schedulers.c has a
- * TODO in each region between "BEGIN SOLUTION" and "END SOLUTION";
- * solutions/3.2/schedulers.c is the reference, identical outside those
- * regions. `make check LESSON=3.2` grades your copy; the rules every
- * scheduler follows are in schedulers.h (what epoch 0 uses, when step runs).
- *
- * The numbers must be PyTorch's (torch.optim.lr_scheduler, version 1.13):
- * multiply the current rate step by step, as torch does, and compare with
- * the same strict < and > (docs/pytorch-semantics.md, section 1).
+/* schedulers.c: your learning-rate schedulers (lesson 3.2). Fill in every
+ * TODO, in order; schedulers.h states the rules (what epoch 0 uses, when
+ * step runs, each scheduler's formula). `make check` grades this file.
  */
 #include "schedulers.h"
 
@@ -20,7 +12,6 @@
  * lr(e) = lr(0) for every epoch e: init stores the rate, step keeps it.
  * ------------------------------------------------------------------------ */
 
-// [listing constant]
 static void constant_step(Scheduler *self, double metric)
 {
     (void)self;
@@ -38,7 +29,6 @@ void constant_init(ConstantScheduler *s, double lr)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
-// [/listing]
 
 /* ------------------------------------------------------------------------
  * Step decay, torch's StepLR (the post, section "Step decay").
@@ -49,7 +39,6 @@ void constant_init(ConstantScheduler *s, double lr)
  * epoch is 50.
  * ------------------------------------------------------------------------ */
 
-// [listing step-decay]
 static void step_decay_step(Scheduler *self, double metric)
 {
     StepScheduler *s = (StepScheduler *)self;
@@ -61,9 +50,7 @@ static void step_decay_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
-// [/listing]
 
-// [listing step-decay-init]
 void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -78,7 +65,6 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
-// [/listing]
 
 /* ------------------------------------------------------------------------
  * Exponential decay, torch's ExponentialLR (the post, section
@@ -88,7 +74,6 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
  * (e multiplications, not one pow: the last bits differ).
  * ------------------------------------------------------------------------ */
 
-// [listing exponential]
 static void exponential_step(Scheduler *self, double metric)
 {
     ExponentialScheduler *s = (ExponentialScheduler *)self;
@@ -99,9 +84,7 @@ static void exponential_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
-// [/listing]
 
-// [listing exponential-init]
 void exponential_init(ExponentialScheduler *s, double lr, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -115,7 +98,6 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
-// [/listing]
 
 /* ------------------------------------------------------------------------
  * Reduce on plateau, torch's ReduceLROnPlateau (the post, section
@@ -129,7 +111,6 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
  *   max, abs:  metric > best + threshold
  * ------------------------------------------------------------------------ */
 
-// [listing plateau-better]
 static int plateau_is_better(const PlateauScheduler *s, double metric)
 {
     const PlateauOptions *o = &s->opt;
@@ -143,7 +124,6 @@ static int plateau_is_better(const PlateauScheduler *s, double metric)
     return 0;
     // END SOLUTION
 }
-// [/listing]
 
 /* One step with this epoch's metric, in torch's order:
  *   1. better? best = metric and num_bad_epochs = 0; else num_bad_epochs += 1
@@ -153,7 +133,6 @@ static int plateau_is_better(const PlateauScheduler *s, double metric)
  *      change lr only if lr - new > eps; then, changed or not,
  *      cooldown_counter = cooldown and num_bad_epochs = 0.
  */
-// [listing plateau]
 static void plateau_step(Scheduler *self, double metric)
 {
     PlateauScheduler *s = (PlateauScheduler *)self;
@@ -167,9 +146,7 @@ static void plateau_step(Scheduler *self, double metric)
     (void)metric;
     // END SOLUTION
 }
-// [/listing]
 
-// [listing plateau-init]
 void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 {
     memset(s, 0, sizeof *s);
@@ -187,7 +164,6 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
     s->best = 0.0;      /* TODO: +INFINITY in min mode, -INFINITY in max mode. */
     // END SOLUTION
 }
-// [/listing]
 
 /* ------------------------------------------------------------------------
  * Bonus (optional, extra credit): linear warm-up then cosine decay (the
@@ -199,7 +175,6 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
  *   factor(e) = m                                                   e >= T
  * ------------------------------------------------------------------------ */
 
-// [listing warmup-cosine]
 static double warmup_cosine_factor(const WarmupCosineScheduler *s, int e)
 {
     const double pi = 3.14159265358979323846;
@@ -223,9 +198,7 @@ static void warmup_cosine_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
-// [/listing]
 
-// [listing warmup-cosine-init]
 void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
                         double min_lr)
 {
@@ -242,4 +215,3 @@ void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int tot
     s->base.lr = 0.0;   /* TODO (bonus): lr * factor(0). */
     // END SOLUTION
 }
-// [/listing]
