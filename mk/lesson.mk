@@ -130,6 +130,7 @@ JUDGE_UNITS   := judge golden hints diagnose cases report runs spawn $(if $(filt
 JUDGE_OBJS    := $(patsubst %,$(JUDGE_OBJ_DIR)/%.o,$(JUDGE_UNITS))
 JUDGE_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
                   -DKIT_GOLDEN_DIR='"$(abspath tests/golden/$(LESSON))"' \
+                  -DKIT_CHECKS='"$(abspath $(LESSON_TESTS)/checks.tsv)"' \
                   $(if $(filter instructor,$(EDITION)),-DKIT_INSTRUCTOR)
 # Instructor edition only: the reference, its API renamed ref_*_init.
 REFERENCE_OBJ  := $(LESSON_OUT)/judge-instructor/reference.o

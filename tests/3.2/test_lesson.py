@@ -163,6 +163,7 @@ def test_reference(kit):
             t["extra_data"]["hidden"] for t in data["tests"])
         record(ok, f"the reference passes the instructor edition with GRADING_SEED={seed}", out[-2000:])
     check_points(data)
+    check_catalogue(kit, data)
     env.pop("GRADING_SEED")
     status, data, out = kit.grade(ref, "instructor", env=env)
     record(status == 2 and "GRADING_SEED" in out and data is not None,
@@ -191,6 +192,36 @@ def check_points(data):
     short = {k: v for k, v in shares.items() if 2 * v[0] < v[1]}
     record(shares and not short, "hidden checks carry at least half of every scheduler's points ("
            + ", ".join(f"{k} {h}/{n}" for k, (h, n) in shares.items()) + ")", f"short: {short}")
+
+
+def read_catalogue(lesson):
+    """The rows of tests/<L>/checks.tsv (the one catalogue of checks)."""
+    with open(f"tests/{lesson}/checks.tsv") as f:
+        return list(csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"))
+
+
+def check_catalogue(kit, data):
+    """The judge, the golden data and make all follow the catalogue."""
+    rows = read_catalogue(kit.lesson)
+    graded = [(t["extra_data"]["id"], test_points(t), t["extra_data"]["scheduler"], t["extra_data"]["bonus"],
+               t["extra_data"]["hidden"]) for t in (data or {}).get("tests", [])]
+    listed = [(r["id"], int(r["points"]), r["group"], r["bonus"] == "yes", r["visibility"] == "hidden")
+              for r in rows]
+    record(graded == listed, "the instructor edition grades the catalogue's checks, in its order, "
+                             "with its points, groups, bonus and visibility", f"{graded} != {listed}")
+    cases = list(csv.DictReader(open(f"tests/golden/{kit.lesson}/cases.csv")))
+    tagged = {}
+    for c in cases:
+        if c["test"]:
+            tagged.setdefault(c["test"], []).append(c["id"])
+    wanted = {r["id"]: r["cases"].split() for r in rows if r["visibility"] == "public"}
+    record(tagged == wanted, "the golden cases are tagged with the catalogue's checks (make golden)",
+           f"{tagged} != {wanted}")
+    values = dict(re.findall(r"^(\w+)\s*:=\s*(.*?)\s*$", open(f"lessons/{kit.lesson}/lesson.mk").read(), re.M))
+    groups = lambda bonus: list(dict.fromkeys(r["group"] for r in rows if (r["bonus"] == "yes") == bonus))
+    record(values.get("LESSON_REQUIRED", "").split() == groups(False) and
+           values.get("LESSON_BONUS", "").split() == groups(True),
+           "lesson.mk's groups (LESSON_REQUIRED, LESSON_BONUS) are the catalogue's, in its order")
 
 
 def test_stubs(kit, cflags):

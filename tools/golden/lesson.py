@@ -468,7 +468,7 @@ def flat(n, v=1.0):
 
 
 def replay_cases():
-    """(id, grader test, settings, metrics): lr sequences from fixed metrics.
+    """(id, settings, metrics): lr sequences from fixed metrics.
     Plateau metric sequences are built with clear margins (no decision closer
     than 1e-5 relative), so float and double, recursive and closed-form
     implementations all decide alike."""
@@ -476,121 +476,121 @@ def replay_cases():
     zeros = lambda n: [0.0] * n
     # constant
     for lr in [0.1, 0.05, 1.2]:
-        c.append((f"constant_lr{lr}", "constant/lr", settings(schedule="constant", lr=lr), zeros(100)))
+        c.append((f"constant_lr{lr}", settings(schedule="constant", lr=lr), zeros(100)))
     # step decay: the post's values and edge cases
-    c.append(("step_post", "step/lr-post", settings(schedule="step", step_size=50, gamma=0.1), zeros(200)))
-    c.append(("step_s7_g0.5", "step/lr-post", settings(schedule="step", lr=0.05, step_size=7, gamma=0.5), zeros(60)))
-    c.append(("step_s1_g0.9", "step/lr-edges", settings(schedule="step", step_size=1, gamma=0.9), zeros(40)))
-    c.append(("step_s10_g1", "step/lr-edges", settings(schedule="step", step_size=10, gamma=1.0), zeros(40)))
-    c.append(("step_s3_g0.3", "step/lr-edges", settings(schedule="step", lr=1.0, step_size=3, gamma=0.3), zeros(30)))
-    c.append(("step_s200_g0.1", "step/lr-edges", settings(schedule="step", step_size=200, gamma=0.1), zeros(100)))
-    c.append(("step_s2_g2", "step/lr-edges", settings(schedule="step", lr=0.001, step_size=2, gamma=2.0), zeros(20)))
+    c.append(("step_post", settings(schedule="step", step_size=50, gamma=0.1), zeros(200)))
+    c.append(("step_s7_g0.5", settings(schedule="step", lr=0.05, step_size=7, gamma=0.5), zeros(60)))
+    c.append(("step_s1_g0.9", settings(schedule="step", step_size=1, gamma=0.9), zeros(40)))
+    c.append(("step_s10_g1", settings(schedule="step", step_size=10, gamma=1.0), zeros(40)))
+    c.append(("step_s3_g0.3", settings(schedule="step", lr=1.0, step_size=3, gamma=0.3), zeros(30)))
+    c.append(("step_s200_g0.1", settings(schedule="step", step_size=200, gamma=0.1), zeros(100)))
+    c.append(("step_s2_g2", settings(schedule="step", lr=0.001, step_size=2, gamma=2.0), zeros(20)))
     # long past the first decay: 100 decays, each from the current rate
-    c.append(("step_s4_g0.7_long", "step/lr-edges", settings(schedule="step", lr=1.0, step_size=4, gamma=0.7), zeros(400)))
+    c.append(("step_s4_g0.7_long", settings(schedule="step", lr=1.0, step_size=4, gamma=0.7), zeros(400)))
     # two StepLRs alive at once, stepped alternately: a counter kept outside
     # the struct (a file-scope static) counts both
-    c.append(("step_pair_s5", "step/lr-edges", settings(schedule="step", step_size=5, gamma=0.5), zeros(40)))
-    c.append(("step_pair_s4_interleaved", "step/lr-edges", settings(schedule="step", step_size=4, gamma=0.9, interleave=1), zeros(40)))
+    c.append(("step_pair_s5", settings(schedule="step", step_size=5, gamma=0.5), zeros(40)))
+    c.append(("step_pair_s4_interleaved", settings(schedule="step", step_size=4, gamma=0.9, interleave=1), zeros(40)))
     # exponential
-    c.append(("exponential_post", "exponential/lr-post", settings(schedule="exponential", gamma=0.95), zeros(200)))
-    c.append(("exponential_g0.5", "exponential/lr-edges", settings(schedule="exponential", lr=1.0, gamma=0.5), zeros(60)))
-    c.append(("exponential_g1", "exponential/lr-edges", settings(schedule="exponential", gamma=1.0), zeros(30)))
-    c.append(("exponential_g1.05", "exponential/lr-edges", settings(schedule="exponential", lr=0.01, gamma=1.05), zeros(50)))
-    c.append(("exponential_g0.99", "exponential/lr-edges", settings(schedule="exponential", lr=0.3, gamma=0.99), zeros(300)))
+    c.append(("exponential_post", settings(schedule="exponential", gamma=0.95), zeros(200)))
+    c.append(("exponential_g0.5", settings(schedule="exponential", lr=1.0, gamma=0.5), zeros(60)))
+    c.append(("exponential_g1", settings(schedule="exponential", gamma=1.0), zeros(30)))
+    c.append(("exponential_g1.05", settings(schedule="exponential", lr=0.01, gamma=1.05), zeros(50)))
+    c.append(("exponential_g0.99", settings(schedule="exponential", lr=0.3, gamma=0.99), zeros(300)))
     # plateau
     P = lambda **kw: settings(schedule="plateau", **kw)
     dec_then_flat = [1.0 * 0.8 ** e for e in range(12)] + [0.8 ** 11 * (1 + 0.01 * (e % 3)) for e in range(38)]
-    c.append(("plateau_flat_p3", "plateau/basic", P(patience=3, factor=0.5), flat(40)))
-    c.append(("plateau_dec_flat_p4", "plateau/basic", P(patience=4, factor=0.5), dec_then_flat))
+    c.append(("plateau_flat_p3", P(patience=3, factor=0.5), flat(40)))
+    c.append(("plateau_dec_flat_p4", P(patience=4, factor=0.5), dec_then_flat))
     # long past the first reduction: 66 cuts, until the default eps stops them
-    c.append(("plateau_flat_p2_long", "plateau/basic", P(patience=2, factor=0.8), flat(200)))
+    c.append(("plateau_flat_p2_long", P(patience=2, factor=0.8), flat(200)))
     # two plateaus alive at once, stepped alternately (state outside the struct)
-    c.append(("plateau_pair_p3", "plateau/basic", P(patience=3, factor=0.5), flat(30)))
-    c.append(("plateau_pair_p1_c1_interleaved", "plateau/basic", P(patience=1, factor=0.5, cooldown=1, interleave=1), flat(30)))
-    c.append(("plateau_flat_p0", "plateau/patience", P(patience=0, factor=0.1), flat(30)))
-    c.append(("plateau_flat_p1", "plateau/patience", P(patience=1, factor=0.5), flat(25)))
+    c.append(("plateau_pair_p3", P(patience=3, factor=0.5), flat(30)))
+    c.append(("plateau_pair_p1_c1_interleaved", P(patience=1, factor=0.5, cooldown=1, interleave=1), flat(30)))
+    c.append(("plateau_flat_p0", P(patience=0, factor=0.1), flat(30)))
+    c.append(("plateau_flat_p1", P(patience=1, factor=0.5), flat(25)))
     improving_every_3 = [1.0 * 0.9 ** (e // 3) for e in range(40)]
-    c.append(("plateau_improve3_p2", "plateau/patience", P(patience=2, factor=0.5), improving_every_3))
-    c.append(("plateau_improve3_p1", "plateau/patience", P(patience=1, factor=0.5), improving_every_3))
-    c.append(("plateau_flat_p3_c2", "plateau/cooldown", P(patience=3, factor=0.5, cooldown=2), flat(40)))
-    c.append(("plateau_flat_p1_c3", "plateau/cooldown", P(patience=1, factor=0.5, cooldown=3), flat(40)))
-    c.append(("plateau_flat_p0_c1", "plateau/cooldown", P(patience=0, factor=0.5, cooldown=1), flat(20)))
-    c.append(("plateau_flat_minlr", "plateau/min-lr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
-    c.append(("plateau_flat_minlr_p2", "plateau/min-lr", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
-    c.append(("plateau_flat_eps", "plateau/eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
-    c.append(("plateau_flat_p0_default_eps", "plateau/eps", P(patience=0, factor=0.1), flat(15)))
+    c.append(("plateau_improve3_p2", P(patience=2, factor=0.5), improving_every_3))
+    c.append(("plateau_improve3_p1", P(patience=1, factor=0.5), improving_every_3))
+    c.append(("plateau_flat_p3_c2", P(patience=3, factor=0.5, cooldown=2), flat(40)))
+    c.append(("plateau_flat_p1_c3", P(patience=1, factor=0.5, cooldown=3), flat(40)))
+    c.append(("plateau_flat_p0_c1", P(patience=0, factor=0.5, cooldown=1), flat(20)))
+    c.append(("plateau_flat_minlr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
+    c.append(("plateau_flat_minlr_p2", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
+    c.append(("plateau_flat_eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
+    c.append(("plateau_flat_p0_default_eps", P(patience=0, factor=0.1), flat(15)))
     # the deciding value between `old - new > eps` and `new > eps`: a small
     # cut of a rate above eps (skipped), a big cut to a rate below eps (made)
-    c.append(("plateau_eps_small_cut", "plateau/eps", P(lr=0.01, patience=0, factor=0.9, eps=0.002), flat(25)))
-    c.append(("plateau_eps_big_cut", "plateau/eps", P(lr=0.01, patience=1, factor=0.1, eps=0.005), flat(12)))
+    c.append(("plateau_eps_small_cut", P(lr=0.01, patience=0, factor=0.9, eps=0.002), flat(25)))
+    c.append(("plateau_eps_big_cut", P(lr=0.01, patience=1, factor=0.1, eps=0.005), flat(12)))
     oscillating = [1.0] + [1.05 if e % 2 else 1.02 for e in range(1, 40)]
-    c.append(("plateau_oscillating", "plateau/best", P(patience=3, factor=0.5), oscillating))
+    c.append(("plateau_oscillating", P(patience=3, factor=0.5), oscillating))
     slow = [1.0 * (1 - 4e-5) ** e for e in range(40)]
-    c.append(("plateau_slow_rel", "plateau/best", P(patience=3, factor=0.5, threshold=1e-4), slow))
+    c.append(("plateau_slow_rel", P(patience=3, factor=0.5, threshold=1e-4), slow))
     dips = [1.0, 0.5, 0.25] + [0.3 + 0.05 * (e % 2) for e in range(27)]
-    c.append(("plateau_dips", "plateau/best", P(patience=2, factor=0.5), dips))
+    c.append(("plateau_dips", P(patience=2, factor=0.5), dips))
     drop04 = [10.0 - 0.04 * e for e in range(40)]
-    c.append(("plateau_drop_rel", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="rel"), drop04))
-    c.append(("plateau_drop_abs", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="abs"), drop04))
-    c.append(("plateau_flat_abs_thr0", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.0, threshold_mode="abs"), flat(20)))
-    c.append(("plateau_big_threshold", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.1), [1.0 * 0.95 ** e for e in range(30)]))
+    c.append(("plateau_drop_rel", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="rel"), drop04))
+    c.append(("plateau_drop_abs", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="abs"), drop04))
+    c.append(("plateau_flat_abs_thr0", P(patience=2, factor=0.5, threshold=0.0, threshold_mode="abs"), flat(20)))
+    c.append(("plateau_big_threshold", P(patience=2, factor=0.5, threshold=0.1), [1.0 * 0.95 ** e for e in range(30)]))
     rising = [0.5, 0.6, 0.7, 0.75, 0.78] + [0.78 - 0.01 * (e % 2) for e in range(35)]
-    c.append(("plateau_max_rising", "plateau/mode-max", P(mode="max", patience=3, factor=0.5), rising))
-    c.append(("plateau_max_abs", "plateau/mode-max", P(mode="max", patience=2, factor=0.5, threshold=0.05, threshold_mode="abs"),
+    c.append(("plateau_max_rising", P(mode="max", patience=3, factor=0.5), rising))
+    c.append(("plateau_max_abs", P(mode="max", patience=2, factor=0.5, threshold=0.05, threshold_mode="abs"),
               [0.1 * e for e in range(10)] + [0.9 + 0.03 * (e % 2) for e in range(20)]))
-    c.append(("plateau_max_flat", "plateau/mode-max", P(mode="max", patience=1, factor=0.2, cooldown=1), flat(20, 3.0)))
+    c.append(("plateau_max_flat", P(mode="max", patience=1, factor=0.2, cooldown=1), flat(20, 3.0)))
     # the sign quirk of 'rel' with negative metrics (docs/pytorch-semantics.md 1.5)
-    c.append(("plateau_negflat_min_rel", "plateau/threshold", P(patience=1, factor=0.5), flat(20, -1.0)))
-    c.append(("plateau_negflat_max_rel", "plateau/mode-max", P(mode="max", patience=1, factor=0.5), flat(20, -1.0)))
-    c.append(("plateau_negflat_min_abs", None, P(patience=1, factor=0.5, threshold_mode="abs"), flat(20, -1.0)))
+    c.append(("plateau_negflat_min_rel", P(patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_max_rel", P(mode="max", patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_min_abs", P(patience=1, factor=0.5, threshold_mode="abs"), flat(20, -1.0)))
     # warm-up + cosine (bonus)
     W = lambda **kw: settings(schedule="warmup_cosine", **kw)
-    c.append(("warmup_w10_t100", "warmup_cosine/lr", W(warmup=10, total=100), zeros(120)))
-    c.append(("warmup_w5_t40_min", "warmup_cosine/lr", W(lr=0.5, warmup=5, total=40, min_lr=0.01), zeros(50)))
-    c.append(("warmup_w0_t30", "warmup_cosine/lr", W(warmup=0, total=30, min_lr=0.001), zeros(35)))
-    c.append(("warmup_pair_w4_t20", "warmup_cosine/lr", W(warmup=4, total=20), zeros(30)))
-    c.append(("warmup_pair_w6_t30_interleaved", "warmup_cosine/lr", W(lr=0.2, warmup=6, total=30, interleave=1), zeros(30)))
-    c.append(("warmup_w1_t2", None, W(warmup=1, total=2), zeros(5)))
+    c.append(("warmup_w10_t100", W(warmup=10, total=100), zeros(120)))
+    c.append(("warmup_w5_t40_min", W(lr=0.5, warmup=5, total=40, min_lr=0.01), zeros(50)))
+    c.append(("warmup_w0_t30", W(warmup=0, total=30, min_lr=0.001), zeros(35)))
+    c.append(("warmup_pair_w4_t20", W(warmup=4, total=20), zeros(30)))
+    c.append(("warmup_pair_w6_t30_interleaved", W(lr=0.2, warmup=6, total=30, interleave=1), zeros(30)))
+    c.append(("warmup_w1_t2", W(warmup=1, total=2), zeros(5)))
     return c
 
 
 def curve_cases():
-    """(id, grader test, settings): training curves. Grader tests use the ones
+    """(id, settings): training curves. Grader checks use the ones
     whose plateau decisions have clear margins (see cases.csv margin)."""
     c = []
     # the post's demo, every schedule
-    c.append(("demo_constant", "constant/curve", settings(schedule="constant")))
-    c.append(("demo_step", "step/curve", settings(schedule="step")))
-    c.append(("demo_exponential", "exponential/curve", settings(schedule="exponential")))
-    c.append(("demo_plateau", None, settings(schedule="plateau")))
-    c.append(("demo_warmup_cosine", "warmup_cosine/curve", settings(schedule="warmup_cosine")))
+    c.append(("demo_constant", settings(schedule="constant")))
+    c.append(("demo_step", settings(schedule="step")))
+    c.append(("demo_exponential", settings(schedule="exponential")))
+    c.append(("demo_plateau", settings(schedule="plateau")))
+    c.append(("demo_warmup_cosine", settings(schedule="warmup_cosine")))
     # seeds and sizes (under 16, not a multiple of 16), learning rates
-    c.append(("constant_seed1_n37", "constant/curve", settings(schedule="constant", seed=1, samples=37)))
-    c.append(("constant_seed7_n10_lr0.5", None, settings(schedule="constant", seed=7, samples=10, lr=0.5)))
-    c.append(("constant_seed2_n3", None, settings(schedule="constant", seed=2, samples=3, epochs=40)))
-    c.append(("constant_seed0_n16", None, settings(schedule="constant", samples=16, epochs=50)))
-    c.append(("constant_diverge_lr1.2", "constant/curve", settings(schedule="constant", lr=1.2)))
-    c.append(("constant_diverge_lr1.2_n37", None, settings(schedule="constant", lr=1.2, seed=3, samples=37)))
-    c.append(("step_seed1_n37_s10", "step/curve", settings(schedule="step", seed=1, samples=37, step_size=10, gamma=0.5)))
-    c.append(("step_seed42_n10_s1", None, settings(schedule="step", seed=42, samples=10, step_size=1, gamma=0.97, lr=0.3)))
-    c.append(("step_lr1.2_s20", None, settings(schedule="step", lr=1.2, step_size=20, gamma=0.5)))
-    c.append(("exponential_seed1_n37_g0.9", "exponential/curve", settings(schedule="exponential", seed=1, samples=37, gamma=0.9)))
-    c.append(("exponential_seed5_n100_lr0.5", None, settings(schedule="exponential", seed=5, samples=100, lr=0.5, gamma=0.97)))
-    c.append(("plateau_p2_thr0.01", "plateau/curve", settings(schedule="plateau", patience=2, threshold=0.01)))
-    c.append(("plateau_p1_thr0.05_c2_min", "plateau/curve", settings(schedule="plateau", patience=1, threshold=0.05, cooldown=2, min_lr=0.01, seed=1, samples=37)))
-    c.append(("plateau_p0_abs", None, settings(schedule="plateau", patience=0, threshold=1e-3, threshold_mode="abs", factor=0.1, samples=50, seed=4)))
-    c.append(("plateau_long_p5", None, settings(schedule="plateau", patience=5, epochs=300)))
-    c.append(("warmup_seed1_n37", None, settings(schedule="warmup_cosine", seed=1, samples=37, warmup=5, total=60, min_lr=0.001, lr=0.5)))
+    c.append(("constant_seed1_n37", settings(schedule="constant", seed=1, samples=37)))
+    c.append(("constant_seed7_n10_lr0.5", settings(schedule="constant", seed=7, samples=10, lr=0.5)))
+    c.append(("constant_seed2_n3", settings(schedule="constant", seed=2, samples=3, epochs=40)))
+    c.append(("constant_seed0_n16", settings(schedule="constant", samples=16, epochs=50)))
+    c.append(("constant_diverge_lr1.2", settings(schedule="constant", lr=1.2)))
+    c.append(("constant_diverge_lr1.2_n37", settings(schedule="constant", lr=1.2, seed=3, samples=37)))
+    c.append(("step_seed1_n37_s10", settings(schedule="step", seed=1, samples=37, step_size=10, gamma=0.5)))
+    c.append(("step_seed42_n10_s1", settings(schedule="step", seed=42, samples=10, step_size=1, gamma=0.97, lr=0.3)))
+    c.append(("step_lr1.2_s20", settings(schedule="step", lr=1.2, step_size=20, gamma=0.5)))
+    c.append(("exponential_seed1_n37_g0.9", settings(schedule="exponential", seed=1, samples=37, gamma=0.9)))
+    c.append(("exponential_seed5_n100_lr0.5", settings(schedule="exponential", seed=5, samples=100, lr=0.5, gamma=0.97)))
+    c.append(("plateau_p2_thr0.01", settings(schedule="plateau", patience=2, threshold=0.01)))
+    c.append(("plateau_p1_thr0.05_c2_min", settings(schedule="plateau", patience=1, threshold=0.05, cooldown=2, min_lr=0.01, seed=1, samples=37)))
+    c.append(("plateau_p0_abs", settings(schedule="plateau", patience=0, threshold=1e-3, threshold_mode="abs", factor=0.1, samples=50, seed=4)))
+    c.append(("plateau_long_p5", settings(schedule="plateau", patience=5, epochs=300)))
+    c.append(("warmup_seed1_n37", settings(schedule="warmup_cosine", seed=1, samples=37, warmup=5, total=60, min_lr=0.001, lr=0.5)))
     # the book's flags: mini-batches, a validation split, the MLP, momentum
-    c.append(("minibatch_constant_b16", None, settings(schedule="constant", batch_size=16)))
-    c.append(("minibatch_step_b32", "step/curve", settings(schedule="step", batch_size=32, step_size=30, gamma=0.3)))
-    c.append(("minibatch_n37_b8", None, settings(schedule="exponential", samples=37, batch_size=8, seed=2)))
-    c.append(("val5_constant", None, settings(schedule="constant", val_every=5)))
-    c.append(("val5_plateau_val", "plateau/curve", settings(schedule="plateau", val_every=5, batch_size=16, plateau_metric="val", patience=3, threshold=0.01, lr=0.05, epochs=150)))
-    c.append(("val4_plateau_train", None, settings(schedule="plateau", val_every=4, patience=2, threshold=0.01)))
-    c.append(("sine_mlp_constant", None, settings(schedule="constant", data="sine", model="mlp", width=16, lr=0.1, epochs=200)))
-    c.append(("sine_mlp_step_mom", None, settings(schedule="step", data="sine", model="mlp", width=8, lr=0.05, momentum=0.9, step_size=60, gamma=0.5, epochs=200)))
-    c.append(("momentum_constant", None, settings(schedule="constant", momentum=0.9, lr=0.05)))
+    c.append(("minibatch_constant_b16", settings(schedule="constant", batch_size=16)))
+    c.append(("minibatch_step_b32", settings(schedule="step", batch_size=32, step_size=30, gamma=0.3)))
+    c.append(("minibatch_n37_b8", settings(schedule="exponential", samples=37, batch_size=8, seed=2)))
+    c.append(("val5_constant", settings(schedule="constant", val_every=5)))
+    c.append(("val5_plateau_val", settings(schedule="plateau", val_every=5, batch_size=16, plateau_metric="val", patience=3, threshold=0.01, lr=0.05, epochs=150)))
+    c.append(("val4_plateau_train", settings(schedule="plateau", val_every=4, patience=2, threshold=0.01)))
+    c.append(("sine_mlp_constant", settings(schedule="constant", data="sine", model="mlp", width=16, lr=0.1, epochs=200)))
+    c.append(("sine_mlp_step_mom", settings(schedule="step", data="sine", model="mlp", width=8, lr=0.05, momentum=0.9, step_size=60, gamma=0.5, epochs=200)))
+    c.append(("momentum_constant", settings(schedule="constant", momentum=0.9, lr=0.05)))
     return c
 
 
@@ -620,6 +620,21 @@ def case_row(cid, kind, test, s, margin, file):
     return [row[k] for k in COLUMNS]
 
 
+def checks_of_cases():
+    """{case id: the check that grades it}, from the catalogue tests/3.2/checks.tsv."""
+    import csv
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "tests", "3.2", "checks.tsv")
+    with open(path) as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        check_of = {}
+        for row in rows:
+            for cid in row["cases"].split() if row["visibility"] == "public" else []:
+                assert cid not in check_of, (cid, "in two checks")
+                check_of[cid] = row["id"]
+    return check_of
+
+
 def golden_rates(cases):
     """(id, lr column) of every case written so far, read back from its file."""
     import csv
@@ -637,7 +652,10 @@ def main():
     os.makedirs(os.path.join(OUT, "replay"))
     cases, mistakes = [], []
 
-    replays = replay_cases()
+    check_of = checks_of_cases()
+    known = {c[0] for c in replay_cases()} | {c[0] for c in curve_cases()}
+    assert not set(check_of) - known, ("checks.tsv names cases nobody makes", set(check_of) - known)
+    replays = [(cid, check_of.get(cid), s, m) for cid, s, m in replay_cases()]
     for i, (cid, test, s, metrics) in enumerate(replays):
         pair = [(replays[i - 1][2], replays[i - 1][3])] if s["interleave"] else []
         lrs, states = torch_replays(pair + [(s, metrics)])[-1]
@@ -656,7 +674,8 @@ def main():
         if s["interleave"]:
             assert replays[i - 1][1] == test and replays[i - 1][2]["schedule"] == s["schedule"], cid
 
-    for cid, test, s in curve_cases():
+    for cid, s in curve_cases():
+        test = check_of.get(cid)
         rows, metrics = curve(s)
         margin = plateau_margin(s, metrics) if s["schedule"] == "plateau" else None
         if test and margin is not None:
