@@ -12,6 +12,7 @@
  * lr(e) = lr(0) for every epoch e: init stores the rate, step keeps it.
  * ------------------------------------------------------------------------ */
 
+// [listing constant]
 static void constant_step(Scheduler *self, double metric)
 {
     (void)self;
@@ -29,6 +30,7 @@ void constant_init(ConstantScheduler *s, double lr)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Step decay, torch's StepLR (the post, section "Step decay").
@@ -39,6 +41,7 @@ void constant_init(ConstantScheduler *s, double lr)
  * epoch is 50.
  * ------------------------------------------------------------------------ */
 
+// [listing step-decay]
 static void step_decay_step(Scheduler *self, double metric)
 {
     StepScheduler *s = (StepScheduler *)self;
@@ -50,7 +53,9 @@ static void step_decay_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
+// [/listing]
 
+// [listing step-decay-init]
 void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -65,6 +70,7 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Exponential decay, torch's ExponentialLR (the post, section
@@ -74,6 +80,7 @@ void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
  * (e multiplications, not one pow: the last bits differ).
  * ------------------------------------------------------------------------ */
 
+// [listing exponential]
 static void exponential_step(Scheduler *self, double metric)
 {
     ExponentialScheduler *s = (ExponentialScheduler *)self;
@@ -84,7 +91,9 @@ static void exponential_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
+// [/listing]
 
+// [listing exponential-init]
 void exponential_init(ExponentialScheduler *s, double lr, double gamma)
 {
     memset(s, 0, sizeof *s);
@@ -98,6 +107,7 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Reduce on plateau, torch's ReduceLROnPlateau (the post, section
@@ -111,6 +121,7 @@ void exponential_init(ExponentialScheduler *s, double lr, double gamma)
  *   max, abs:  metric > best + threshold
  * ------------------------------------------------------------------------ */
 
+// [listing plateau-better]
 static int plateau_is_better(const PlateauScheduler *s, double metric)
 {
     const PlateauOptions *o = &s->opt;
@@ -124,6 +135,7 @@ static int plateau_is_better(const PlateauScheduler *s, double metric)
     return 0;
     // END SOLUTION
 }
+// [/listing]
 
 /* One step with this epoch's metric, in torch's order:
  *   1. better? best = metric and num_bad_epochs = 0; else num_bad_epochs += 1
@@ -133,6 +145,7 @@ static int plateau_is_better(const PlateauScheduler *s, double metric)
  *      change lr only if lr - new > eps; then, changed or not,
  *      cooldown_counter = cooldown and num_bad_epochs = 0.
  */
+// [listing plateau]
 static void plateau_step(Scheduler *self, double metric)
 {
     PlateauScheduler *s = (PlateauScheduler *)self;
@@ -146,7 +159,9 @@ static void plateau_step(Scheduler *self, double metric)
     (void)metric;
     // END SOLUTION
 }
+// [/listing]
 
+// [listing plateau-init]
 void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 {
     memset(s, 0, sizeof *s);
@@ -164,6 +179,7 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
     s->best = 0.0;      /* TODO: +INFINITY in min mode, -INFINITY in max mode. */
     // END SOLUTION
 }
+// [/listing]
 
 /* ------------------------------------------------------------------------
  * Bonus (optional, extra credit): linear warm-up then cosine decay (the
@@ -175,6 +191,7 @@ void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
  *   factor(e) = m                                                   e >= T
  * ------------------------------------------------------------------------ */
 
+// [listing warmup-cosine]
 static double warmup_cosine_factor(const WarmupCosineScheduler *s, int e)
 {
     const double pi = 3.14159265358979323846;
@@ -198,7 +215,9 @@ static void warmup_cosine_step(Scheduler *self, double metric)
     (void)s;
     // END SOLUTION
 }
+// [/listing]
 
+// [listing warmup-cosine-init]
 void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int total,
                         double min_lr)
 {
@@ -215,3 +234,4 @@ void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int tot
     s->base.lr = 0.0;   /* TODO (bonus): lr * factor(0). */
     // END SOLUTION
 }
+// [/listing]

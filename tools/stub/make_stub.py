@@ -6,9 +6,9 @@
 Writes lessons/<L>/schedulers.c from solutions/<L>/schedulers.c: every
 region between "// BEGIN SOLUTION" and "// END SOLUTION" gets the TODO of
 its function (TODOS below, the one place a TODO is written), the
-reference's header becomes the student's short one, and the book's
-"// [listing NAME]" markers go (the book reads the reference). So the two
-files cannot drift apart: change the reference, run this, commit both.
+reference's header becomes the student's short one; the book's
+"// [listing NAME]" markers stay (the student edition of the book shows the
+stub's listings). So the two files cannot drift apart: change the reference, run this, commit both.
 With --check it writes nothing and exits 1 when the committed stub is not
 the generated one (make test-lesson runs it).
 """
@@ -112,8 +112,6 @@ def stub_of(reference, lesson):
         raise SystemExit(f"make_stub: TODOs for regions the reference lacks: {sorted(unused)}")
     # The reference's header comment becomes the student's.
     text = re.sub(r"\A/\*.*?\*/\n", lambda m: HEADER[lesson], text, count=1, flags=re.S)
-    # The book's listing markers and the blank line a marker leaves behind.
-    text = re.sub(r"^// \[/?listing[^\]]*\]\n", "", text, flags=re.M)
     return text
 
 
