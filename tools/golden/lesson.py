@@ -347,7 +347,7 @@ class PlateauModel:
                 self.bad = 0
         else:
             self.bad += 1
-        if self.cool > 0 and bug != "ignores-cooldown":
+        if self.cool > 0 and bug != "ignores-cooldown" and not (bug == "cooldown-only-bad-epochs" and better):
             self.cool -= 1
             if bug != "cooldown-counts-bad":
                 self.bad = 0
@@ -380,7 +380,7 @@ PLATEAU_BUGS = ["patience-ge", "patience-late", "no-reset-bad-epochs", "ignores-
                 "cooldown-counts-bad", "ignores-min-lr", "ignores-eps", "compares-previous",
                 "threshold-mode", "ignores-threshold", "mode-max-inverted",
                 "non-strict-improvement", "no-reset-on-improvement", "best-not-updated",
-                "best-init", "multiplies-initial-lr", "eps-on-new-lr"]
+                "best-init", "multiplies-initial-lr", "eps-on-new-lr", "cooldown-only-bad-epochs"]
 
 
 def plateau_mistakes(s, metrics):
@@ -515,6 +515,9 @@ def replay_cases():
     c.append(("plateau_flat_p3_c2", P(patience=3, factor=0.5, cooldown=2), flat(40)))
     c.append(("plateau_flat_p1_c3", P(patience=1, factor=0.5, cooldown=3), flat(40)))
     c.append(("plateau_flat_p0_c1", P(patience=0, factor=0.5, cooldown=1), flat(20)))
+    # improvements during cooldown: cooldown counts every epoch, good or bad
+    c.append(("plateau_improve_in_cooldown", P(patience=1, factor=0.5, cooldown=3),
+              flat(3) + [0.9, 0.8, 0.7] + flat(24, 0.7)))
     c.append(("plateau_flat_minlr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
     c.append(("plateau_flat_minlr_p2", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
     c.append(("plateau_flat_eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
