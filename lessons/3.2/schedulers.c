@@ -1,7 +1,7 @@
 /* schedulers.c: your learning-rate schedulers (lesson 3.2). Fill in every
- * TODO, in order; schedulers.h states the rules (what epoch 0 uses, when
- * step runs, each scheduler's formula). `make check` grades this file.
- */
+ * TODO, in order; schedulers.h states the rules. The numbers must be
+ * PyTorch's: multiply the current rate step by step, as torch does, and
+ * compare with the same strict < and >. `make check` grades this file. */
 #include "schedulers.h"
 
 #include <math.h>

@@ -22,9 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 HEADER = {"3.2": """\
 /* schedulers.c: your learning-rate schedulers (lesson 3.2). Fill in every
- * TODO, in order; schedulers.h states the rules (what epoch 0 uses, when
- * step runs, each scheduler's formula). `make check` grades this file.
- */
+ * TODO, in order; schedulers.h states the rules. The numbers must be
+ * PyTorch's: multiply the current rate step by step, as torch does, and
+ * compare with the same strict < and >. `make check` grades this file. */
 """}
 
 # The body of each solution region in the stub, by the function it is in.
