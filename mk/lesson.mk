@@ -60,7 +60,9 @@ LESSON_MAIN_OBJ := $(LESSON_OUT)/obj/main.o
 RUNNER_MAIN_OBJ := $(LESSON_OUT)/obj/runner.o
 RUNNER_KIT      := $(LESSON_OUT)/runner-kit
 # The sanitizer runner: the student's code instrumented, the kit's not.
-RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# UBSan's object-size check is left to ASan, which names the overflow
+# (heap-buffer-overflow, stack-buffer-overflow) where UBSan says "object-size".
+RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize=object-size -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # The lesson's pristine sources (LESSON_KIT_SOURCES) that the lesson program
 # and the graders share, e.g. building a scheduler by name.
 LESSON_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_KIT_SOURCES))
@@ -124,10 +126,11 @@ $(SUBMISSION_DIR)/schedulers.c:
 # ---------------------------------------------------------------------------
 JUDGE_OBJ_DIR := $(LESSON_OUT)/judge-$(EDITION)
 JUDGE_BIN     := $(JUDGE_OBJ_DIR)/judge
-JUDGE_UNITS   := judge golden hints cases report runs spawn $(if $(filter instructor,$(EDITION)),hidden)
+JUDGE_UNITS   := judge golden hints diagnose cases report runs spawn $(if $(filter instructor,$(EDITION)),hidden)
 JUDGE_OBJS    := $(patsubst %,$(JUDGE_OBJ_DIR)/%.o,$(JUDGE_UNITS))
 JUDGE_CFLAGS   = $(KIT_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -I$(LESSON_DIR) -I$(LESSON_TESTS) \
                   -DKIT_GOLDEN_DIR='"$(abspath tests/golden/$(LESSON))"' \
+                  -DKIT_CHECKS='"$(abspath $(LESSON_TESTS)/checks.tsv)"' \
                   $(if $(filter instructor,$(EDITION)),-DKIT_INSTRUCTOR)
 # Instructor edition only: the reference, its API renamed ref_*_init.
 REFERENCE_OBJ  := $(LESSON_OUT)/judge-instructor/reference.o
@@ -204,7 +207,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) grader
 	@echo "Grading $(SUBMISSION_DIR)/$(STUDENT_FILES) (lesson $(LESSON))"
 	@echo
-	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY))
+	$(Q)$(GRADER_BIN) --plots $(GRADER_OUT)/plots --json $(GRADER_OUT)/results.json $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(VERBOSE)),--verbose)
 
 run: $(LESSON_BIN)
 	$(Q)$(LESSON_BIN) $(ARGS)
@@ -212,6 +215,7 @@ run: $(LESSON_BIN)
 watch:
 	$(Q)scripts/deps.sh check
 	@while :; do \
+	    if [ -t 1 ]; then printf '\033[H\033[2J'; fi; \
 	    $(MAKE) --no-print-directory check; \
 	    echo "[watch] $$(date +%H:%M:%S) waiting for changes to $(SUBMISSION_DIR)/$(STUDENT_FILES) (Ctrl-C stops)"; \
 	    inotifywait -qq -e close_write -e moved_to -e create --include '$(STUDENT_FILES)$$' $(SUBMISSION_DIR) || exit 1; \

@@ -1,15 +1,7 @@
-/* schedulers.c: the lesson's learning-rate schedulers.
- *
- * The one file of lesson 3.2 that you edit. lessons/3.2/schedulers.c has a
- * TODO in each region between "BEGIN SOLUTION" and "END SOLUTION";
- * solutions/3.2/schedulers.c is the reference, identical outside those
- * regions. `make check LESSON=3.2` grades your copy; the rules every
- * scheduler follows are in schedulers.h (what epoch 0 uses, when step runs).
- *
- * The numbers must be PyTorch's (torch.optim.lr_scheduler, version 1.13):
- * multiply the current rate step by step, as torch does, and compare with
- * the same strict < and > (docs/pytorch-semantics.md, section 1).
- */
+/* schedulers.c: your learning-rate schedulers (lesson 3.2). Fill in every
+ * TODO, in order; schedulers.h states the rules. The numbers must be
+ * PyTorch's: multiply the current rate step by step, as torch does, and
+ * compare with the same strict < and >. `make check` grades this file. */
 #include "schedulers.h"
 
 #include <math.h>

@@ -1,10 +1,10 @@
 /* schedulers.c: the lesson's learning-rate schedulers.
  *
- * The one file of lesson 3.2 that you edit. lessons/3.2/schedulers.c has a
- * TODO in each region between "BEGIN SOLUTION" and "END SOLUTION";
- * solutions/3.2/schedulers.c is the reference, identical outside those
- * regions. `make check LESSON=3.2` grades your copy; the rules every
- * scheduler follows are in schedulers.h (what epoch 0 uses, when step runs).
+ * The reference. The student's lessons/3.2/schedulers.c is generated from
+ * it by tools/stub/make_stub.py: each region between "BEGIN SOLUTION" and
+ * "END SOLUTION" becomes its TODO (change this file, run the script, commit
+ * both). `make check LESSON=3.2` grades a copy; the rules every scheduler
+ * follows are in schedulers.h (what epoch 0 uses, when step runs).
  *
  * The numbers must be PyTorch's (torch.optim.lr_scheduler, version 1.13):
  * multiply the current rate step by step, as torch does, and compare with

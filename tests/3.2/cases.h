@@ -30,8 +30,13 @@ typedef struct {
     CheckKind kind;
 } GradedTest;
 
-extern const GradedTest GRADED_TESTS[];
-extern const int GRADED_TEST_COUNT;
+/* The checks of the catalogue (tests/3.2/checks.tsv), in its order: the
+ * lesson's. Empty until checks_load. */
+extern const GradedTest *GRADED_TESTS;
+extern int GRADED_TEST_COUNT;
+
+/* Reads the catalogue; 0, or -1 with a one-line reason in err. */
+int checks_load(const char *path, char *err, size_t err_size);
 
 /* "step/lr-edges" */
 void graded_test_id(const GradedTest *t, char *buf, size_t size);

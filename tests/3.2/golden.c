@@ -133,6 +133,7 @@ static void parse_case(const CsvReader *r, GoldenCase *c)
     snprintf(c->id, sizeof c->id, "%s", csv_get(r, "id"));
     snprintf(c->test, sizeof c->test, "%s", csv_get(r, "test"));
     c->is_curve = strcmp(csv_get(r, "kind"), "curve") == 0;
+    c->interleave = atoi(csv_get(r, "interleave")) != 0;
     SchedSettings *s = &c->sched;
     s->kind = sched_kind_from_name(csv_get(r, "schedule"));
     s->lr = to_double(csv_get(r, "lr"));
@@ -162,6 +163,33 @@ static void parse_case(const CsvReader *r, GoldenCase *c)
     t->train.metric = strcmp(csv_get(r, "plateau_metric"), "val") == 0 ? METRIC_VAL_LOSS : METRIC_TRAIN_LOSS;
 }
 
+/* torch's state columns of a replay file, with the fields this scheduler
+ * has (those the runner reports for it: runcase.c, sched_state). */
+static int load_state(GoldenCase *c, const char *path, char *err, size_t err_size)
+{
+    double *out[STATE_FIELDS];
+    int rows = 0;
+    if (read_columns(path, STATE_FIELD_NAMES, STATE_FIELDS, out, &rows, err, err_size) != 0)
+        return -1;
+    unsigned present = c->sched.kind == SCHED_PLATEAU ? 15u : c->sched.kind == SCHED_CONSTANT ? 0u : 1u;
+    for (int k = 0; k < STATE_FIELDS; k++)
+        if (!out[k])
+            present &= ~(1u << k);
+    if (rows == c->n && present) {
+        c->state = malloc(sizeof *c->state * (size_t)rows);
+        for (int e = 0; c->state && e < rows; e++) {
+            c->state[e] = sched_state_none();
+            c->state[e].present = present;
+            for (int k = 0; k < STATE_FIELDS; k++)
+                if (present & (1u << k))
+                    c->state[e].field[k] = out[k][e];
+        }
+    }
+    for (int k = 0; k < STATE_FIELDS; k++)
+        free(out[k]);
+    return 0;
+}
+
 static int load_case_file(GoldenCase *c, const char *dir, const char *file, char *err, size_t err_size)
 {
     char path[1024];
@@ -181,6 +209,8 @@ static int load_case_file(GoldenCase *c, const char *dir, const char *file, char
             return -1;
         c->metric = out[0];
         c->lr = out[1];
+        if (load_state(c, path, err, err_size) != 0)
+            return -1;
     }
     if (!c->lr || c->n == 0) {
         snprintf(err, err_size, "%s: no lr column or no rows", path);
@@ -286,6 +316,7 @@ void golden_free(Golden *g)
         free(g->cases[i].lr);
         free(g->cases[i].loss);
         free(g->cases[i].val_loss);
+        free(g->cases[i].state);
     }
     for (int i = 0; i < g->nmistakes; i++)
         free(g->mistakes[i].lr);

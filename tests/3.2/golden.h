@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "demo.h"
+#include "runcase.h"
 #include "schedule_factory.h"
 #include "train.h"
 
@@ -30,6 +31,7 @@ typedef struct {
     double *lr;             /* the rate torch used in each epoch */
     double *loss;           /* curve: training loss (NULL for replays) */
     double *val_loss;       /* curve with a validation set, else NULL */
+    SchedState *state;      /* replay: torch's public state at the start of each epoch */
 } GoldenCase;
 
 typedef struct {

@@ -43,6 +43,15 @@ static const Hint HINTS[] = {
                     "factor or clamped up to min_lr: look for a subtraction."},
     {"lr-zero", "the rate is 0. Does *_init set base.lr to the rate passed in (the stub's "
                 "placeholder `s->base.lr = 0.0` is still there?), and does step keep it?"},
+    {"lr-becomes-zero", "your rate is right at first and then becomes 0: step multiplied it by "
+                        "a value that is 0. *_init starts from memset(s, 0, ...): is every "
+                        "field step reads (gamma, factor) stored there?"},
+    {"warmup-starts-at-full-rate", "epoch 0 uses the full rate; the warm-up starts lower: "
+                                   "epoch 0 uses lr * factor(0) = lr * 1 / warmup, so init sets "
+                                   "base.lr = lr * warmup_cosine_factor(s, 0)."},
+    {"warmup-integer-division", "your warm-up is 0 until its last epoch, then right: (e + 1) / "
+                                "warmup is integer division there (0 while e + 1 < warmup). "
+                                "Divide in double: (double)(e + 1) / warmup."},
     {"wrong-start", "epoch 0 uses the wrong rate. Epoch 0 uses the rate passed to *_init "
                     "(torch applies no decay before the first epoch): set base.lr = lr."},
     {"lr-never-changes", "your rate never changes. Is step doing its work? It must update "
@@ -89,9 +98,23 @@ static const Hint HINTS[] = {
                          "cooldown_counter = cooldown; while it is > 0, each step decrements "
                          "it and sets num_bad_epochs to 0."},
     {"cooldown-counts-bad", "bad epochs during cooldown must not count: while "
-                            "cooldown_counter > 0, decrement it and set num_bad_epochs = 0."},
+                            "cooldown_counter > 0, decrement it and set num_bad_epochs = 0, "
+                            "after the improvement test (torch's order: better?, cooldown, "
+                            "patience)."},
+    {"cooldown-only-bad-epochs", "your cooldown lasts longer than torch's when the metric "
+                                 "improves during it: torch counts every epoch of cooldown, good "
+                                 "or bad (while cooldown_counter > 0, each step decrements it), "
+                                 "not only the bad ones."},
     {"ignores-min-lr", "your rate went below min_lr: the new rate is max(lr * factor, "
                        "min_lr)."},
+    {"eps-on-new-lr", "you compare the new rate with eps. torch skips a reduction when the "
+                      "change is small: old_lr - new_lr > eps decides, whatever the new rate "
+                      "is (a small cut of a large rate is skipped, a big cut to a rate below eps "
+                      "is made)."},
+    {"state-outside-struct", "each scheduler alone is right, but two of this kind stepped side by "
+                             "side go wrong: some state lives outside the struct (a static or "
+                             "global variable) and both schedulers count it. Keep every counter in "
+                             "the scheduler's own fields (s->last_epoch)."},
     {"ignores-eps", "reductions smaller than eps must be skipped: change the rate only when "
                     "old_lr - new_lr > eps (cooldown still starts)."},
     {"compares-previous", "you compare the metric with the previous epoch's value; torch "
@@ -219,19 +242,34 @@ Diagnosis classify(const SchedSettings *s, const double *expected, const double 
             return d;
     }
 
+    /* A rate right at first and 0 later was set by init and zeroed by
+     * step: blaming init would tell the student to do what it already does. */
+    if (s->kind == SCHED_WARMUP_COSINE && s->warmup > 1 && s->warmup < n && first == 0) {
+        /* 0 through the ramp and right where (e + 1) / W is 1: integer division. */
+        bool int_ramp = within(expected[s->warmup - 1], got[s->warmup - 1], t);
+        for (int e = 0; e < s->warmup - 1 && int_ramp; e++)
+            int_ramp = got[e] == 0;
+        if (int_ramp)
+            return diag("warmup-integer-division", 0);
+    }
     if (got[first] == 0 && expected[first] != 0)
-        return diag("lr-zero", first);
+        return diag(first == 0 ? "lr-zero" : "lr-becomes-zero", first);
     if (first == 0) {
         if (n > 1 && !within(expected[0], expected[1], t) && within(expected[1], got[0], t))
             return diag("decays-at-epoch-0", 0);
+        /* The warm-up's epoch 0 is not the rate passed in: its advice differs. */
+        if (s->kind == SCHED_WARMUP_COSINE && s->warmup > 0 && within(s->lr, got[0], t))
+            return diag("warmup-starts-at-full-rate", 0);
         return diag("wrong-start", 0);
     }
     int got_change = first_change(got, n, t), expected_change = first_change(expected, n, t);
     if (got_change < 0 && expected_change >= 0)
         return diag("lr-never-changes", first);
-    if (first < n - 1 && all_within(expected, got, first, n - 1, 1, t))
+    /* One epoch ahead or behind is a counter's mistake; a plateau decides
+     * from the metrics (its early or late reductions are below). */
+    if (s->kind != SCHED_PLATEAU && first < n - 1 && all_within(expected, got, first, n - 1, 1, t))
         return diag("decays-early", first);
-    if (all_within(expected, got, first, n, -1, t))
+    if (s->kind != SCHED_PLATEAU && all_within(expected, got, first, n, -1, t))
         return diag("decays-late", first);
 
     if (s->kind == SCHED_PLATEAU) {

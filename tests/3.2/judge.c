@@ -53,6 +53,9 @@
 #include "runs.h"
 #include "spawn.h"
 
+#ifndef KIT_CHECKS
+#define KIT_CHECKS "tests/3.2/checks.tsv"
+#endif
 #ifndef KIT_GOLDEN_DIR
 #define KIT_GOLDEN_DIR "tests/golden/3.2"
 #endif
@@ -153,6 +156,7 @@ typedef struct {
     const char *sandbox;        /* none, rlimit, bwrap, auto */
     const char *sandbox_user;
     const char *seed_file;
+    bool verbose;               /* every scheduler in full (--verbose, or --only) */
 } GraderOptions;
 
 static _Noreturn void usage_error(const char *fmt, ...)
@@ -199,9 +203,9 @@ static GraderOptions parse_args(int argc, char **argv)
         {"only", required_argument, NULL, 'o'}, {"timeout", required_argument, NULL, 't'},
         {"runner", required_argument, NULL, 'r'}, {"runner-san", required_argument, NULL, 'R'},
         {"sandbox", required_argument, NULL, 's'}, {"sandbox-user", required_argument, NULL, 'u'},
-        {"seed-file", required_argument, NULL, 'S'},
+        {"seed-file", required_argument, NULL, 'S'}, {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    GraderOptions o = {NULL, NULL, 3.0, NULL, NULL, "none", NULL, NULL};
+    GraderOptions o = {NULL, NULL, 3.0, NULL, NULL, "none", NULL, NULL, false};
     default_plots_dir();
     opterr = 0;
     int c;
@@ -215,6 +219,7 @@ static GraderOptions parse_args(int argc, char **argv)
         case 's': o.sandbox = optarg; break;
         case 'u': o.sandbox_user = optarg; break;
         case 'S': o.seed_file = optarg; break;
+        case 'v': o.verbose = true; break;
         case 't': {
             char *end;
             o.timeout = strtod(optarg, &end);
@@ -225,7 +230,9 @@ static GraderOptions parse_args(int argc, char **argv)
         case 'h':
             puts("usage: judge --runner RUNNER [--runner-san RUNNER] [--json FILE] [--plots DIR]\n"
                  "             [--only NAME] [--timeout SECONDS] [--sandbox none|rlimit|bwrap|auto]\n"
-                 "             [--sandbox-user NAME] [--seed-file FILE]\n"
+                 "             [--sandbox-user NAME] [--seed-file FILE] [--verbose]\n"
+                 "  the first failing scheduler is shown in full, the others on one line\n"
+                 "  each; --verbose or --only shows everything\n"
                  "  NAME: a scheduler (constant, step, exponential, plateau, warmup_cosine)\n"
                  "        or one test (step/lr-edges)\n"
                  "  env: KIT_GOLDEN_DIR (golden data), GRADING_SEED (instructor edition),\n"
@@ -242,6 +249,7 @@ static GraderOptions parse_args(int argc, char **argv)
     if (strcmp(o.sandbox, "none") && strcmp(o.sandbox, "rlimit") && strcmp(o.sandbox, "bwrap") &&
         strcmp(o.sandbox, "auto"))
         usage_error("--sandbox expects none, rlimit, bwrap or auto, got '%s'", o.sandbox);
+    o.verbose = o.verbose || o.only;
     if (o.only) {
         bool known = false;
         for (int i = 0; i < GRADED_TEST_COUNT; i++)
@@ -328,14 +336,27 @@ static void run_one(int i, double timeout, bool skip, TestOutcome *out, bool *ti
     }
 }
 
-static void print_outcome(const TestOutcome *o)
+/* Colour only for a person at a terminal who did not ask for none (no-color.org). */
+static bool colour;
+
+static const char *paint(const char *code)
+{
+    return colour ? code : "";
+}
+#define GREEN paint("\033[32m")
+#define RED paint("\033[1;31m")
+#define BOLD paint("\033[1m")
+#define PLAIN paint("\033[0m")
+
+static void print_outcome(FILE *out, const TestOutcome *o)
 {
     const GradedTest *t = o->test;
     char id[64];
     graded_test_id(t, id, sizeof id);
     int points = o->outcome == OUTCOME_PASSED ? t->points : 0;
-    printf("  %s  %-24s %-56s %d/%d\n", o->outcome == OUTCOME_PASSED ? "PASS" : "FAIL", id,
-           t->title, points, t->points);
+    bool passed = o->outcome == OUTCOME_PASSED;
+    fprintf(out, "  %s%s%s  %-24s %-56s %d/%d\n", passed ? GREEN : RED, passed ? "PASS" : "FAIL",
+            PLAIN, id, t->title, points, t->points);
     if (o->outcome != OUTCOME_FAILED)
         return;
     /* The message, indented under its test; long lines wrapped at spaces. */
@@ -350,8 +371,12 @@ static void print_outcome(const TestOutcome *o)
                 piece = WRAP;
                 while (piece > 20 && line[piece] != ' ')
                     piece--;
+                if (piece <= 20) {   /* one long word (a path): never cut inside it */
+                    piece = WRAP + strcspn(line + WRAP, " ");
+                    piece = piece > len ? len : piece;
+                }
             }
-            printf("        %s%.*s\n", first_piece ? "" : "  ", (int)piece, line);
+            fprintf(out, "        %s%.*s\n", first_piece ? "" : "  ", (int)piece, line);
             line += piece;
             len -= piece;
             while (len > 0 && *line == ' ') {
@@ -461,6 +486,14 @@ static void setup_runner(const GraderOptions *o, TestOutcome *outcomes, int coun
 
 int main(int argc, char **argv)
 {
+    {
+        /* The catalogue first: --only names its checks. */
+        char err[512];
+        if (checks_load(KIT_CHECKS, err, sizeof err) != 0) {
+            fprintf(stderr, "grader: cannot read the catalogue of checks: %s\n", err);
+            return 2;
+        }
+    }
     GraderOptions opt = parse_args(argc, argv);
     double start = now();
 
@@ -508,15 +541,26 @@ int main(int argc, char **argv)
     check_set_max_msg_size(MSG_SIZE);
     fflush(stdout);
 
+    const char *no_color = getenv("NO_COLOR");
+    colour = isatty(STDOUT_FILENO) && !(no_color && *no_color);
     int score = 0, max_score = 0, bonus = 0, bonus_max = 0, failed_required = 0, ran = 0;
     bool timed_out_sched[SCHED_KINDS] = {false};
-    int sched_score = 0, sched_max = 0;
+    int sched_score = 0, sched_max = 0, first_failure = -1;
+    bool shown_in_full = false;   /* a failing scheduler was already printed in full */
+    char *sched_text = NULL;
+    size_t sched_text_size = 0;
+    FILE *sched_out = NULL;       /* this scheduler's report, printed when it is done */
     for (int k = 0; k < count; k++) {
         const GradedTest *t = outcomes[k].test;
         bool first_of_sched = k == 0 || outcomes[k - 1].test->sched != t->sched;
         if (first_of_sched) {
-            printf("%s%s\n", SCHED_NAMES[t->sched], t->bonus ? " (bonus, optional: extra credit)" : "");
+            sched_out = open_memstream(&sched_text, &sched_text_size);
+            if (!sched_out)
+                sched_out = stdout;
+            fprintf(sched_out, "%s%s%s%s\n", BOLD, SCHED_NAMES[t->sched], PLAIN,
+                    t->bonus ? " (bonus, optional: extra credit)" : "");
             sched_score = sched_max = 0;
+            first_failure = -1;
         }
         fflush(stdout);
         free(outcomes[k].output);
@@ -526,7 +570,9 @@ int main(int argc, char **argv)
         timed_out_sched[t->sched] = timed_out_sched[t->sched] || timed_out;
         if (outcomes[k].outcome != OUTCOME_NOT_RUN) {
             ran++;
-            print_outcome(&outcomes[k]);
+            print_outcome(sched_out, &outcomes[k]);
+            if (outcomes[k].outcome != OUTCOME_PASSED && first_failure < 0)
+                first_failure = k;
             int points = outcomes[k].outcome == OUTCOME_PASSED ? t->points : 0;
             sched_score += points;
             sched_max += t->points;
@@ -541,9 +587,38 @@ int main(int argc, char **argv)
         }
         write_json(opt.json, outcomes, count, now() - start, "grading in progress");
         bool last_of_sched = k + 1 == count || outcomes[k + 1].test->sched != t->sched;
-        if (last_of_sched && sched_max > 0)
-            printf("  %s score: %d/%d\n\n", SCHED_NAMES[t->sched], sched_score, sched_max);
+        if (last_of_sched) {
+            if (sched_max > 0)
+                fprintf(sched_out, "  %s score: %d/%d\n\n", SCHED_NAMES[t->sched], sched_score, sched_max);
+            if (sched_out != stdout)
+                fclose(sched_out);
+            /* In full: with --verbose, or the first failing scheduler in the
+             * lesson's order; every other one on a line: its score, its first
+             * failing check and that check's hint. */
+            bool full = opt.verbose || (first_failure >= 0 && !shown_in_full);
+            if (sched_out == stdout) {
+                /* already printed (no memory for a buffer) */
+            } else if (full || sched_max == 0) {
+                fputs(sched_text ? sched_text : "", stdout);
+            } else if (first_failure < 0) {
+                printf("%s%-14s%s %2d/%-2d %sall passed%s%s\n", BOLD, SCHED_NAMES[t->sched], PLAIN,
+                       sched_score, sched_max, GREEN, PLAIN, t->bonus ? " (bonus)" : "");
+            } else {
+                char id[64];
+                graded_test_id(outcomes[first_failure].test, id, sizeof id);
+                printf("%s%-14s%s %2d/%-2d %sfirst failing: %s%s [%s]%s\n", BOLD, SCHED_NAMES[t->sched],
+                       PLAIN, sched_score, sched_max, RED, id, PLAIN, outcomes[first_failure].hint,
+                       t->bonus ? " (bonus)" : "");
+            }
+            shown_in_full = shown_in_full || (first_failure >= 0 && full);
+            free(sched_text);
+            sched_text = NULL;
+            sched_text_size = 0;
+            fflush(stdout);
+        }
     }
+    if (!opt.verbose && ran > 0 && shown_in_full)
+        printf("\n(one line per scheduler but the first failing one: VERBOSE=1 or ONLY=NAME shows all)\n");
 
     if (plot_render_all() != 0)
         printf("(gnuplot failed: the plots named above were not drawn)\n");

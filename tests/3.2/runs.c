@@ -123,6 +123,33 @@ static void copy_word(char *dst, size_t size, const char *src, size_t len)
     dst[k] = '\0';
 }
 
+/* UBSan's message as a short kind (its check's name), not its words: the
+ * words carry addresses and values ("store to address 0x6030... with
+ * insufficient space for an object of type 'double'"). */
+static const char *ubsan_kind(const char *message)
+{
+    static const char *const KINDS[][2] = {
+        {"signed integer overflow", "signed-integer-overflow"},
+        {"division by zero", "division-by-zero"},
+        {"shift exponent", "invalid-shift"},
+        {"left shift of", "invalid-shift"},
+        {"out of bounds for type", "index-out-of-bounds"},
+        {"misaligned address", "misaligned-address"},
+        {"insufficient space for an object", "object-size"},
+        {"null pointer", "null-pointer"},
+        {"is outside the range of representable values", "float-cast-overflow"},
+        {"not a valid value for type", "invalid-bool-or-enum"},
+        {"pointer overflow", "pointer-overflow"},
+    };
+    const char *eol = message + strcspn(message, "\n");
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) {
+        const char *at = strstr(message, KINDS[i][0]);
+        if (at && at < eol)
+            return KINDS[i][1];
+    }
+    return "undefined-behaviour";
+}
+
 void sanitizer_summary(const char *report, char *buf, size_t size)
 {
     char kind[64] = "", func[80] = "", where[80] = "";
@@ -132,13 +159,7 @@ void sanitizer_summary(const char *report, char *buf, size_t size)
         copy_word(kind, sizeof kind, p, strcspn(p, " \n"));
     } else if ((p = strstr(report, "runtime error: "))) {
         p += strlen("runtime error: ");
-        size_t len = strcspn(p, ":\n");
-        char words[64];
-        size_t k = 0;
-        for (size_t i = 0; i < len && k + 1 < sizeof words; i++)
-            words[k++] = p[i];
-        words[k] = '\0';
-        copy_word(kind, sizeof kind, words, k);
+        snprintf(kind, sizeof kind, "%s", ubsan_kind(p));
         /* UBSan names the place first: ".../schedulers.c:97:5: runtime error" */
         const char *line_start = p - strlen("runtime error: ");
         while (line_start > report && line_start[-1] != '\n')

@@ -46,6 +46,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,7 @@ def test_reference(kit):
             t["extra_data"]["hidden"] for t in data["tests"])
         record(ok, f"the reference passes the instructor edition with GRADING_SEED={seed}", out[-2000:])
     check_points(data)
+    check_catalogue(kit, data)
     env.pop("GRADING_SEED")
     status, data, out = kit.grade(ref, "instructor", env=env)
     record(status == 2 and "GRADING_SEED" in out and data is not None,
@@ -192,9 +194,34 @@ def check_points(data):
            + ", ".join(f"{k} {h}/{n}" for k, (h, n) in shares.items()) + ")", f"short: {short}")
 
 
-def solution_regions_removed(text):
-    return re.sub(r"// BEGIN SOLUTION\n.*?// END SOLUTION\n", "// BEGIN SOLUTION\n// END SOLUTION\n",
-                  text, flags=re.S)
+def read_catalogue(lesson):
+    """The rows of tests/<L>/checks.tsv (the one catalogue of checks)."""
+    with open(f"tests/{lesson}/checks.tsv") as f:
+        return list(csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"))
+
+
+def check_catalogue(kit, data):
+    """The judge, the golden data and make all follow the catalogue."""
+    rows = read_catalogue(kit.lesson)
+    graded = [(t["extra_data"]["id"], test_points(t), t["extra_data"]["scheduler"], t["extra_data"]["bonus"],
+               t["extra_data"]["hidden"]) for t in (data or {}).get("tests", [])]
+    listed = [(r["id"], int(r["points"]), r["group"], r["bonus"] == "yes", r["visibility"] == "hidden")
+              for r in rows]
+    record(graded == listed, "the instructor edition grades the catalogue's checks, in its order, "
+                             "with its points, groups, bonus and visibility", f"{graded} != {listed}")
+    cases = list(csv.DictReader(open(f"tests/golden/{kit.lesson}/cases.csv")))
+    tagged = {}
+    for c in cases:
+        if c["test"]:
+            tagged.setdefault(c["test"], []).append(c["id"])
+    wanted = {r["id"]: r["cases"].split() for r in rows if r["visibility"] == "public"}
+    record(tagged == wanted, "the golden cases are tagged with the catalogue's checks (make golden)",
+           f"{tagged} != {wanted}")
+    values = dict(re.findall(r"^(\w+)\s*:=\s*(.*?)\s*$", open(f"lessons/{kit.lesson}/lesson.mk").read(), re.M))
+    groups = lambda bonus: list(dict.fromkeys(r["group"] for r in rows if (r["bonus"] == "yes") == bonus))
+    record(values.get("LESSON_REQUIRED", "").split() == groups(False) and
+           values.get("LESSON_BONUS", "").split() == groups(True),
+           "lesson.mk's groups (LESSON_REQUIRED, LESSON_BONUS) are the catalogue's, in its order")
 
 
 def test_stubs(kit, cflags):
@@ -202,9 +229,13 @@ def test_stubs(kit, cflags):
     r = run(["cc", *shlex.split(cflags), "-Werror", f"-I{stub}", "-c", f"{stub}/schedulers.c",
              "-o", os.devnull])
     record(r.returncode == 0, "the stubs compile without a warning (-Werror)", r.stderr)
-    same = solution_regions_removed(open(f"{stub}/schedulers.c").read()) == \
-        solution_regions_removed(open(f"solutions/{kit.lesson}/schedulers.c").read())
-    record(same, "stubs and reference are identical outside the BEGIN/END SOLUTION regions")
+    r = run([sys.executable, "tools/stub/make_stub.py", "--lesson", kit.lesson, "--check"])
+    record(r.returncode == 0, "the committed stub is the one tools/stub/make_stub.py generates "
+                              "from the reference", r.stderr)
+    lines = open(f"{stub}/schedulers.c").read().splitlines()
+    first_todo = next((i + 1 for i, line in enumerate(lines) if "TODO:" in line), None)
+    record(first_todo is not None and first_todo <= 30,
+           f"the stub's first TODO is on its first screen (line {first_todo} of {len(lines)})")
     status, data, out = kit.grade(stub)
     by_sched = {}
     for t in (data or {}).get("tests", []):
@@ -437,6 +468,7 @@ def test_grader_cli(kit):
                         f"SUBMISSION={step_early or why}"])
     ok = r.returncode != 0 and re.search(r"^Score: \d+/\d+$", r.stdout, re.M) and "decays-early" in r.stdout
     record(ok, "make check on a wrong submission: score line, hint, non-zero exit", r.stdout[-1500:])
+    test_console(kit, step_early)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = os.path.join(kit.out, kit.key(tmp))
         with open(os.path.join(tmp, "schedulers.c"), "w") as f:
@@ -456,6 +488,50 @@ def test_grader_cli(kit):
                "a constructor that prints a full score and exits scores 0 (it runs in the runner, not the judge)",
                out[-800:])
         subprocess.run(["rm", "-rf", scratch])   # only the scratch submission's build folder
+
+
+def test_console(kit, step_early):
+    """make check's console: the first failing scheduler in full, every other
+    on one line; VERBOSE=1 everything; colour only on a terminal without NO_COLOR."""
+    # Two wrong schedulers: step (first in the lesson's order) and plateau.
+    both = os.path.join(kit.out, "catalogue", "console", "step-and-plateau")
+    os.makedirs(both, exist_ok=True)
+    shutil.copy(os.path.join(step_early, "schedulers.c"), os.path.join(both, "schedulers.c"))
+    r = run(["patch", "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch",
+             os.path.join(both, "schedulers.c"), f"tests/{kit.lesson}/mutants/plateau-no-eps.patch"])
+    check = kit.make + ["--no-print-directory", "check", f"LESSON={kit.lesson}", f"SUBMISSION={both}"]
+    out = run(check).stdout
+    lines = out.splitlines()
+    ok = r.returncode == 0 and "  FAIL  step/lr-post" in out and "  FAIL  plateau/" not in out and \
+        any(re.match(r"^plateau +\d+/\d+ +first failing: plateau/\S+ \[ignores-eps\]$", x) for x in lines) and \
+        any(re.match(r"^constant +2/2 +all passed$", x) for x in lines) and "\033[" not in out
+    record(ok, "make check: the first failing scheduler (step) in full, plateau on one line with its "
+               "first failing check and hint, passing ones on one line, no colour in a pipe", out[-1500:])
+    verbose = run(check + ["VERBOSE=1"]).stdout
+    record("  FAIL  plateau/eps" in verbose and "  PASS  constant/lr" in verbose,
+           "make check VERBOSE=1 shows every check", verbose[-800:])
+    grader = os.path.join(kit.out, kit.key(both), "grader")
+    def on_terminal(env):
+        import pty
+        master, slave = pty.openpty()
+        p = subprocess.Popen([grader, "--only", "step"], stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        p.wait()
+        os.close(master)
+        return b"".join(chunks).decode(errors="replace")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    coloured, plain = on_terminal(env), on_terminal(dict(env, NO_COLOR="1"))
+    record("\033[1;31mFAIL" in coloured and "FAIL" in plain and "\033[" not in plain,
+           "colour on a terminal, none with NO_COLOR", repr(coloured[:300]) + repr(plain[:300]))
 
 
 BAD_INPUTS = [

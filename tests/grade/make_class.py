@@ -63,6 +63,12 @@ INJECTED = {
                      'char *volatile block = malloc(1L << 20); memset(block, 1, 1L << 20); } }',
                      'failed', 'exponential'),
     'fault-exit': ('plateau_init', 'exit(0);', 'failed', 'plateau'),
+    # One past the end of a heap array: the plain runner passes, the
+    # sanitizer runner's report costs every exponential check.
+    'fault-heap-overflow': ('exponential_step',
+                            '{ double *recent = malloc(4 * sizeof *recent); '
+                            'for (int i = 0; i <= 4; i++) recent[i] = 1.0; free(recent); }',
+                            'failed', 'exponential'),
     # The runner's parent is the sandbox's init (pid 1 of its namespace),
     # which the kernel shields from these signals: the judge (another
     # process, another user, another pid namespace) is out of reach.

@@ -260,6 +260,10 @@ def test_batch(t, lesson, work):
     missing = feedback_of('fault-missing-header') if 'fault-missing-header' in expected else ''
     t.check('a missing header: the compiler\'s message, with the student\'s file name',
             'schedulers.c:1:10: fatal error: my_helpers.h: No such file' in missing, missing[-800:])
+    overflow = feedback_of('fault-heap-overflow') if 'fault-heap-overflow' in expected else ''
+    t.check('a heap overflow: the sanitizer\'s kind, function and the student\'s file',
+            re.search(r'heap-buffer-overflow in exponential_step,\s+schedulers\.c:\d+', overflow),
+            overflow[-800:])
     with open(os.path.join(ROOT, 'solutions', lesson, 'schedulers.c')) as f:
         solution_lines = {line.strip() for line in f if len(line.strip()) > 25}
     for student in ('fault-includes-reference', 'fault-includes-reference-unseen', 'fault-calls-reference'):

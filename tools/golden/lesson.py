@@ -18,7 +18,12 @@ Files:
                     the smallest relative margin of an improvement decision
   curve/ID.csv      kind curve: epoch,lr,loss[,val_loss] (lesson --csv)
   replay/ID.csv     kind replay: epoch,metric,lr (lesson --metrics FILE); for
-                    schedules that ignore the metric the metric column is 0
+                    schedules that ignore the metric the metric column is 0;
+                    then torch's state at the start of the epoch: last_epoch,
+                    best, num_bad_epochs, cooldown_counter (empty where the
+                    scheduler has no such attribute). A case with interleave 1
+                    is stepped alternately with the case before it (two
+                    schedulers of one kind alive at once)
   mistakes.csv      case,hint,lr: the lr sequence (space separated) that a
                     known mistake produces on that case (every replay case and
                     every graded curve). The graders match a wrong submission
@@ -54,11 +59,14 @@ DEFAULTS = dict(schedule="constant", lr=0.1, epochs=100, seed=0, samples=200,
                 step_size=50, gamma=None, mode="min", factor=0.5, patience=10,
                 threshold=1e-4, threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8,
                 warmup=10, total=None, batch_size=0, val_every=0, plateau_metric="train",
-                data="linear", model="linear", width=16, momentum=0.0)
+                data="linear", model="linear", width=16, momentum=0.0, interleave=0)
 COLUMNS = ["id", "kind", "test", "schedule", "lr", "epochs", "seed", "samples", "step_size",
            "gamma", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
            "min_lr", "eps", "warmup", "total", "batch_size", "val_every", "plateau_metric",
-           "data", "model", "width", "momentum", "margin", "file", "args"]
+           "data", "model", "width", "momentum", "interleave", "margin", "file", "args"]
+# The scheduler's public state at the start of each epoch, as torch holds it
+# (replay files; empty where the scheduler has no such attribute).
+STATE = ["last_epoch", "best", "num_bad_epochs", "cooldown_counter"]
 
 
 def settings(**kw):
@@ -134,18 +142,46 @@ def make_scheduler(opt, s):
     raise ValueError(sch)
 
 
+def torch_state(sched):
+    """The public state of a torch scheduler, as text per STATE field ("" when absent)."""
+    def field(name):
+        v = getattr(sched, name, None) if sched is not None else None
+        return "" if v is None else repr(float(v)) if name == "best" else str(int(v))
+    return [field(name) for name in STATE]
+
+
+class TorchReplay:
+    """A torch scheduler on a dummy optimizer, stepped one metric at a time."""
+
+    def __init__(self, s):
+        self.s = s
+        self.opt = SGD([torch.zeros(1, requires_grad=True)], lr=s["lr"])
+        self.sched = make_scheduler(self.opt, s)
+        self.lrs, self.states = [], []
+
+    def step(self, m):
+        self.lrs.append(self.opt.param_groups[0]["lr"])
+        self.states.append(torch_state(self.sched))
+        if self.s["schedule"] == "plateau":
+            self.sched.step(m)
+        elif self.sched is not None:
+            self.sched.step()
+
+
+def torch_replays(runs):
+    """Replays [(settings, metrics)] stepped alternately, epoch by epoch (one
+    run: alone); returns each run's (lrs, states)."""
+    replays = [TorchReplay(s) for s, _ in runs]
+    for e in range(max(len(m) for _, m in runs)):
+        for r, (_, metrics) in zip(replays, runs):
+            if e < len(metrics):
+                r.step(metrics[e])
+    return [(r.lrs, r.states) for r in replays]
+
+
 def torch_lrs(s, metrics):
     """The lr in effect for each metric, stepping a torch scheduler on a dummy optimizer."""
-    opt = SGD([torch.zeros(1, requires_grad=True)], lr=s["lr"])
-    sched = make_scheduler(opt, s)
-    lrs = []
-    for m in metrics:
-        lrs.append(opt.param_groups[0]["lr"])
-        if s["schedule"] == "plateau":
-            sched.step(m)
-        elif sched is not None:
-            sched.step()
-    return lrs
+    return torch_replays([(s, metrics)])[0][0]
 
 
 def curve(s, plateau_bug=None):
@@ -311,7 +347,7 @@ class PlateauModel:
                 self.bad = 0
         else:
             self.bad += 1
-        if self.cool > 0 and bug != "ignores-cooldown":
+        if self.cool > 0 and bug != "ignores-cooldown" and not (bug == "cooldown-only-bad-epochs" and better):
             self.cool -= 1
             if bug != "cooldown-counts-bad":
                 self.bad = 0
@@ -322,7 +358,8 @@ class PlateauModel:
             new = base * o["factor"]
             if bug != "ignores-min-lr":
                 new = max(new, o["min_lr"])
-            if bug == "ignores-eps" or self.lr - new > o["eps"]:
+            change = new if bug == "eps-on-new-lr" else self.lr - new
+            if bug == "ignores-eps" or change > o["eps"]:
                 self.lr = new
             self.cool = o["cooldown"]
             if bug != "no-reset-bad-epochs":
@@ -343,7 +380,7 @@ PLATEAU_BUGS = ["patience-ge", "patience-late", "no-reset-bad-epochs", "ignores-
                 "cooldown-counts-bad", "ignores-min-lr", "ignores-eps", "compares-previous",
                 "threshold-mode", "ignores-threshold", "mode-max-inverted",
                 "non-strict-improvement", "no-reset-on-improvement", "best-not-updated",
-                "best-init", "multiplies-initial-lr"]
+                "best-init", "multiplies-initial-lr", "eps-on-new-lr", "cooldown-only-bad-epochs"]
 
 
 def plateau_mistakes(s, metrics):
@@ -371,6 +408,46 @@ def warmup_mistakes(s, metrics):
     ]
 
 
+def shared_counter_rates(runs):
+    """The rates of a check's runs when the epoch counter is one file-scope
+    static (state-outside-struct). The judge gives all the runs of a check to
+    one runner process, in cases.csv order, a run with interleave 1 stepped
+    alternately with the one before (tests/3.2/cases.c, lessons/3.2/runner.c),
+    and each run is stepped once per epoch, so the static counts them all.
+    runs: [(settings, epochs, interleave)] of one step or warm-up check;
+    returns one lr sequence per run."""
+    counter = 0
+    out = [None] * len(runs)
+    def stepper(s):
+        state = {"lr": s["lr"]}
+        if s["schedule"] == "warmup_cosine":
+            f = warmup_cosine_factor(s["warmup"], s["total"], s["min_lr"] / s["lr"])
+            state["lr"] = s["lr"] * f(0)
+        def step(c):
+            if s["schedule"] == "step":
+                if c % s["step_size"] == 0:
+                    state["lr"] *= s["gamma"]
+            else:
+                state["lr"] = s["lr"] * f(c)
+        return state, step
+    i = 0
+    while i < len(runs):
+        group = [i, i + 1] if i + 1 < len(runs) and runs[i + 1][2] else [i]
+        steppers = {j: stepper(runs[j][0]) for j in group}
+        seqs = {j: [] for j in group}
+        for e in range(max(runs[j][1] for j in group)):
+            for j in group:
+                if e < runs[j][1]:
+                    state, step = steppers[j]
+                    seqs[j].append(state["lr"])
+                    counter += 1
+                    step(counter)
+        for j in group:
+            out[j] = seqs[j]
+        i += len(group)
+    return out
+
+
 MISTAKES = {"step": step_mistakes, "exponential": exponential_mistakes,
             "plateau": plateau_mistakes, "warmup_cosine": warmup_mistakes}
 
@@ -391,7 +468,7 @@ def flat(n, v=1.0):
 
 
 def replay_cases():
-    """(id, grader test, settings, metrics): lr sequences from fixed metrics.
+    """(id, settings, metrics): lr sequences from fixed metrics.
     Plateau metric sequences are built with clear margins (no decision closer
     than 1e-5 relative), so float and double, recursive and closed-form
     implementations all decide alike."""
@@ -399,104 +476,124 @@ def replay_cases():
     zeros = lambda n: [0.0] * n
     # constant
     for lr in [0.1, 0.05, 1.2]:
-        c.append((f"constant_lr{lr}", "constant/lr", settings(schedule="constant", lr=lr), zeros(100)))
+        c.append((f"constant_lr{lr}", settings(schedule="constant", lr=lr), zeros(100)))
     # step decay: the post's values and edge cases
-    c.append(("step_post", "step/lr-post", settings(schedule="step", step_size=50, gamma=0.1), zeros(200)))
-    c.append(("step_s7_g0.5", "step/lr-post", settings(schedule="step", lr=0.05, step_size=7, gamma=0.5), zeros(60)))
-    c.append(("step_s1_g0.9", "step/lr-edges", settings(schedule="step", step_size=1, gamma=0.9), zeros(40)))
-    c.append(("step_s10_g1", "step/lr-edges", settings(schedule="step", step_size=10, gamma=1.0), zeros(40)))
-    c.append(("step_s3_g0.3", "step/lr-edges", settings(schedule="step", lr=1.0, step_size=3, gamma=0.3), zeros(30)))
-    c.append(("step_s200_g0.1", "step/lr-edges", settings(schedule="step", step_size=200, gamma=0.1), zeros(100)))
-    c.append(("step_s2_g2", "step/lr-edges", settings(schedule="step", lr=0.001, step_size=2, gamma=2.0), zeros(20)))
+    c.append(("step_post", settings(schedule="step", step_size=50, gamma=0.1), zeros(200)))
+    c.append(("step_s7_g0.5", settings(schedule="step", lr=0.05, step_size=7, gamma=0.5), zeros(60)))
+    c.append(("step_s1_g0.9", settings(schedule="step", step_size=1, gamma=0.9), zeros(40)))
+    c.append(("step_s10_g1", settings(schedule="step", step_size=10, gamma=1.0), zeros(40)))
+    c.append(("step_s3_g0.3", settings(schedule="step", lr=1.0, step_size=3, gamma=0.3), zeros(30)))
+    c.append(("step_s200_g0.1", settings(schedule="step", step_size=200, gamma=0.1), zeros(100)))
+    c.append(("step_s2_g2", settings(schedule="step", lr=0.001, step_size=2, gamma=2.0), zeros(20)))
+    # long past the first decay: 100 decays, each from the current rate
+    c.append(("step_s4_g0.7_long", settings(schedule="step", lr=1.0, step_size=4, gamma=0.7), zeros(400)))
+    # two StepLRs alive at once, stepped alternately: a counter kept outside
+    # the struct (a file-scope static) counts both
+    c.append(("step_pair_s5", settings(schedule="step", step_size=5, gamma=0.5), zeros(40)))
+    c.append(("step_pair_s4_interleaved", settings(schedule="step", step_size=4, gamma=0.9, interleave=1), zeros(40)))
     # exponential
-    c.append(("exponential_post", "exponential/lr-post", settings(schedule="exponential", gamma=0.95), zeros(200)))
-    c.append(("exponential_g0.5", "exponential/lr-edges", settings(schedule="exponential", lr=1.0, gamma=0.5), zeros(60)))
-    c.append(("exponential_g1", "exponential/lr-edges", settings(schedule="exponential", gamma=1.0), zeros(30)))
-    c.append(("exponential_g1.05", "exponential/lr-edges", settings(schedule="exponential", lr=0.01, gamma=1.05), zeros(50)))
-    c.append(("exponential_g0.99", "exponential/lr-edges", settings(schedule="exponential", lr=0.3, gamma=0.99), zeros(300)))
+    c.append(("exponential_post", settings(schedule="exponential", gamma=0.95), zeros(200)))
+    c.append(("exponential_g0.5", settings(schedule="exponential", lr=1.0, gamma=0.5), zeros(60)))
+    c.append(("exponential_g1", settings(schedule="exponential", gamma=1.0), zeros(30)))
+    c.append(("exponential_g1.05", settings(schedule="exponential", lr=0.01, gamma=1.05), zeros(50)))
+    c.append(("exponential_g0.99", settings(schedule="exponential", lr=0.3, gamma=0.99), zeros(300)))
     # plateau
     P = lambda **kw: settings(schedule="plateau", **kw)
     dec_then_flat = [1.0 * 0.8 ** e for e in range(12)] + [0.8 ** 11 * (1 + 0.01 * (e % 3)) for e in range(38)]
-    c.append(("plateau_flat_p3", "plateau/basic", P(patience=3, factor=0.5), flat(40)))
-    c.append(("plateau_dec_flat_p4", "plateau/basic", P(patience=4, factor=0.5), dec_then_flat))
-    c.append(("plateau_flat_p0", "plateau/patience", P(patience=0, factor=0.1), flat(30)))
-    c.append(("plateau_flat_p1", "plateau/patience", P(patience=1, factor=0.5), flat(25)))
+    c.append(("plateau_flat_p3", P(patience=3, factor=0.5), flat(40)))
+    c.append(("plateau_dec_flat_p4", P(patience=4, factor=0.5), dec_then_flat))
+    # long past the first reduction: 66 cuts, until the default eps stops them
+    c.append(("plateau_flat_p2_long", P(patience=2, factor=0.8), flat(200)))
+    # two plateaus alive at once, stepped alternately (state outside the struct)
+    c.append(("plateau_pair_p3", P(patience=3, factor=0.5), flat(30)))
+    c.append(("plateau_pair_p1_c1_interleaved", P(patience=1, factor=0.5, cooldown=1, interleave=1), flat(30)))
+    c.append(("plateau_flat_p0", P(patience=0, factor=0.1), flat(30)))
+    c.append(("plateau_flat_p1", P(patience=1, factor=0.5), flat(25)))
     improving_every_3 = [1.0 * 0.9 ** (e // 3) for e in range(40)]
-    c.append(("plateau_improve3_p2", "plateau/patience", P(patience=2, factor=0.5), improving_every_3))
-    c.append(("plateau_improve3_p1", "plateau/patience", P(patience=1, factor=0.5), improving_every_3))
-    c.append(("plateau_flat_p3_c2", "plateau/cooldown", P(patience=3, factor=0.5, cooldown=2), flat(40)))
-    c.append(("plateau_flat_p1_c3", "plateau/cooldown", P(patience=1, factor=0.5, cooldown=3), flat(40)))
-    c.append(("plateau_flat_p0_c1", "plateau/cooldown", P(patience=0, factor=0.5, cooldown=1), flat(20)))
-    c.append(("plateau_flat_minlr", "plateau/min-lr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
-    c.append(("plateau_flat_minlr_p2", "plateau/min-lr", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
-    c.append(("plateau_flat_eps", "plateau/eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
-    c.append(("plateau_flat_p0_default_eps", "plateau/eps", P(patience=0, factor=0.1), flat(15)))
+    c.append(("plateau_improve3_p2", P(patience=2, factor=0.5), improving_every_3))
+    c.append(("plateau_improve3_p1", P(patience=1, factor=0.5), improving_every_3))
+    c.append(("plateau_flat_p3_c2", P(patience=3, factor=0.5, cooldown=2), flat(40)))
+    c.append(("plateau_flat_p1_c3", P(patience=1, factor=0.5, cooldown=3), flat(40)))
+    c.append(("plateau_flat_p0_c1", P(patience=0, factor=0.5, cooldown=1), flat(20)))
+    # improvements during cooldown: cooldown counts every epoch, good or bad
+    c.append(("plateau_improve_in_cooldown", P(patience=1, factor=0.5, cooldown=3),
+              flat(3) + [0.9, 0.8, 0.7] + flat(24, 0.7)))
+    c.append(("plateau_flat_minlr", P(patience=0, factor=0.5, min_lr=0.001), flat(20)))
+    c.append(("plateau_flat_minlr_p2", P(lr=1.0, patience=2, factor=0.1, min_lr=0.003), flat(30)))
+    c.append(("plateau_flat_eps", P(patience=0, factor=0.1, eps=1e-3), flat(15)))
+    c.append(("plateau_flat_p0_default_eps", P(patience=0, factor=0.1), flat(15)))
+    # the deciding value between `old - new > eps` and `new > eps`: a small
+    # cut of a rate above eps (skipped), a big cut to a rate below eps (made)
+    c.append(("plateau_eps_small_cut", P(lr=0.01, patience=0, factor=0.9, eps=0.002), flat(25)))
+    c.append(("plateau_eps_big_cut", P(lr=0.01, patience=1, factor=0.1, eps=0.005), flat(12)))
     oscillating = [1.0] + [1.05 if e % 2 else 1.02 for e in range(1, 40)]
-    c.append(("plateau_oscillating", "plateau/best", P(patience=3, factor=0.5), oscillating))
+    c.append(("plateau_oscillating", P(patience=3, factor=0.5), oscillating))
     slow = [1.0 * (1 - 4e-5) ** e for e in range(40)]
-    c.append(("plateau_slow_rel", "plateau/best", P(patience=3, factor=0.5, threshold=1e-4), slow))
+    c.append(("plateau_slow_rel", P(patience=3, factor=0.5, threshold=1e-4), slow))
     dips = [1.0, 0.5, 0.25] + [0.3 + 0.05 * (e % 2) for e in range(27)]
-    c.append(("plateau_dips", "plateau/best", P(patience=2, factor=0.5), dips))
+    c.append(("plateau_dips", P(patience=2, factor=0.5), dips))
     drop04 = [10.0 - 0.04 * e for e in range(40)]
-    c.append(("plateau_drop_rel", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="rel"), drop04))
-    c.append(("plateau_drop_abs", "plateau/threshold", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="abs"), drop04))
-    c.append(("plateau_flat_abs_thr0", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.0, threshold_mode="abs"), flat(20)))
-    c.append(("plateau_big_threshold", "plateau/threshold", P(patience=2, factor=0.5, threshold=0.1), [1.0 * 0.95 ** e for e in range(30)]))
+    c.append(("plateau_drop_rel", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="rel"), drop04))
+    c.append(("plateau_drop_abs", P(patience=1, factor=0.5, threshold=0.01, threshold_mode="abs"), drop04))
+    c.append(("plateau_flat_abs_thr0", P(patience=2, factor=0.5, threshold=0.0, threshold_mode="abs"), flat(20)))
+    c.append(("plateau_big_threshold", P(patience=2, factor=0.5, threshold=0.1), [1.0 * 0.95 ** e for e in range(30)]))
     rising = [0.5, 0.6, 0.7, 0.75, 0.78] + [0.78 - 0.01 * (e % 2) for e in range(35)]
-    c.append(("plateau_max_rising", "plateau/mode-max", P(mode="max", patience=3, factor=0.5), rising))
-    c.append(("plateau_max_abs", "plateau/mode-max", P(mode="max", patience=2, factor=0.5, threshold=0.05, threshold_mode="abs"),
+    c.append(("plateau_max_rising", P(mode="max", patience=3, factor=0.5), rising))
+    c.append(("plateau_max_abs", P(mode="max", patience=2, factor=0.5, threshold=0.05, threshold_mode="abs"),
               [0.1 * e for e in range(10)] + [0.9 + 0.03 * (e % 2) for e in range(20)]))
-    c.append(("plateau_max_flat", "plateau/mode-max", P(mode="max", patience=1, factor=0.2, cooldown=1), flat(20, 3.0)))
+    c.append(("plateau_max_flat", P(mode="max", patience=1, factor=0.2, cooldown=1), flat(20, 3.0)))
     # the sign quirk of 'rel' with negative metrics (docs/pytorch-semantics.md 1.5)
-    c.append(("plateau_negflat_min_rel", "plateau/threshold", P(patience=1, factor=0.5), flat(20, -1.0)))
-    c.append(("plateau_negflat_max_rel", "plateau/mode-max", P(mode="max", patience=1, factor=0.5), flat(20, -1.0)))
-    c.append(("plateau_negflat_min_abs", None, P(patience=1, factor=0.5, threshold_mode="abs"), flat(20, -1.0)))
+    c.append(("plateau_negflat_min_rel", P(patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_max_rel", P(mode="max", patience=1, factor=0.5), flat(20, -1.0)))
+    c.append(("plateau_negflat_min_abs", P(patience=1, factor=0.5, threshold_mode="abs"), flat(20, -1.0)))
     # warm-up + cosine (bonus)
     W = lambda **kw: settings(schedule="warmup_cosine", **kw)
-    c.append(("warmup_w10_t100", "warmup_cosine/lr", W(warmup=10, total=100), zeros(120)))
-    c.append(("warmup_w5_t40_min", "warmup_cosine/lr", W(lr=0.5, warmup=5, total=40, min_lr=0.01), zeros(50)))
-    c.append(("warmup_w0_t30", "warmup_cosine/lr", W(warmup=0, total=30, min_lr=0.001), zeros(35)))
-    c.append(("warmup_w1_t2", None, W(warmup=1, total=2), zeros(5)))
+    c.append(("warmup_w10_t100", W(warmup=10, total=100), zeros(120)))
+    c.append(("warmup_w5_t40_min", W(lr=0.5, warmup=5, total=40, min_lr=0.01), zeros(50)))
+    c.append(("warmup_w0_t30", W(warmup=0, total=30, min_lr=0.001), zeros(35)))
+    c.append(("warmup_pair_w4_t20", W(warmup=4, total=20), zeros(30)))
+    c.append(("warmup_pair_w6_t30_interleaved", W(lr=0.2, warmup=6, total=30, interleave=1), zeros(30)))
+    c.append(("warmup_w1_t2", W(warmup=1, total=2), zeros(5)))
     return c
 
 
 def curve_cases():
-    """(id, grader test, settings): training curves. Grader tests use the ones
+    """(id, settings): training curves. Grader checks use the ones
     whose plateau decisions have clear margins (see cases.csv margin)."""
     c = []
     # the post's demo, every schedule
-    c.append(("demo_constant", "constant/curve", settings(schedule="constant")))
-    c.append(("demo_step", "step/curve", settings(schedule="step")))
-    c.append(("demo_exponential", "exponential/curve", settings(schedule="exponential")))
-    c.append(("demo_plateau", None, settings(schedule="plateau")))
-    c.append(("demo_warmup_cosine", "warmup_cosine/curve", settings(schedule="warmup_cosine")))
+    c.append(("demo_constant", settings(schedule="constant")))
+    c.append(("demo_step", settings(schedule="step")))
+    c.append(("demo_exponential", settings(schedule="exponential")))
+    c.append(("demo_plateau", settings(schedule="plateau")))
+    c.append(("demo_warmup_cosine", settings(schedule="warmup_cosine")))
     # seeds and sizes (under 16, not a multiple of 16), learning rates
-    c.append(("constant_seed1_n37", "constant/curve", settings(schedule="constant", seed=1, samples=37)))
-    c.append(("constant_seed7_n10_lr0.5", None, settings(schedule="constant", seed=7, samples=10, lr=0.5)))
-    c.append(("constant_seed2_n3", None, settings(schedule="constant", seed=2, samples=3, epochs=40)))
-    c.append(("constant_seed0_n16", None, settings(schedule="constant", samples=16, epochs=50)))
-    c.append(("constant_diverge_lr1.2", "constant/curve", settings(schedule="constant", lr=1.2)))
-    c.append(("constant_diverge_lr1.2_n37", None, settings(schedule="constant", lr=1.2, seed=3, samples=37)))
-    c.append(("step_seed1_n37_s10", "step/curve", settings(schedule="step", seed=1, samples=37, step_size=10, gamma=0.5)))
-    c.append(("step_seed42_n10_s1", None, settings(schedule="step", seed=42, samples=10, step_size=1, gamma=0.97, lr=0.3)))
-    c.append(("step_lr1.2_s20", None, settings(schedule="step", lr=1.2, step_size=20, gamma=0.5)))
-    c.append(("exponential_seed1_n37_g0.9", "exponential/curve", settings(schedule="exponential", seed=1, samples=37, gamma=0.9)))
-    c.append(("exponential_seed5_n100_lr0.5", None, settings(schedule="exponential", seed=5, samples=100, lr=0.5, gamma=0.97)))
-    c.append(("plateau_p2_thr0.01", "plateau/curve", settings(schedule="plateau", patience=2, threshold=0.01)))
-    c.append(("plateau_p1_thr0.05_c2_min", "plateau/curve", settings(schedule="plateau", patience=1, threshold=0.05, cooldown=2, min_lr=0.01, seed=1, samples=37)))
-    c.append(("plateau_p0_abs", None, settings(schedule="plateau", patience=0, threshold=1e-3, threshold_mode="abs", factor=0.1, samples=50, seed=4)))
-    c.append(("plateau_long_p5", None, settings(schedule="plateau", patience=5, epochs=300)))
-    c.append(("warmup_seed1_n37", None, settings(schedule="warmup_cosine", seed=1, samples=37, warmup=5, total=60, min_lr=0.001, lr=0.5)))
+    c.append(("constant_seed1_n37", settings(schedule="constant", seed=1, samples=37)))
+    c.append(("constant_seed7_n10_lr0.5", settings(schedule="constant", seed=7, samples=10, lr=0.5)))
+    c.append(("constant_seed2_n3", settings(schedule="constant", seed=2, samples=3, epochs=40)))
+    c.append(("constant_seed0_n16", settings(schedule="constant", samples=16, epochs=50)))
+    c.append(("constant_diverge_lr1.2", settings(schedule="constant", lr=1.2)))
+    c.append(("constant_diverge_lr1.2_n37", settings(schedule="constant", lr=1.2, seed=3, samples=37)))
+    c.append(("step_seed1_n37_s10", settings(schedule="step", seed=1, samples=37, step_size=10, gamma=0.5)))
+    c.append(("step_seed42_n10_s1", settings(schedule="step", seed=42, samples=10, step_size=1, gamma=0.97, lr=0.3)))
+    c.append(("step_lr1.2_s20", settings(schedule="step", lr=1.2, step_size=20, gamma=0.5)))
+    c.append(("exponential_seed1_n37_g0.9", settings(schedule="exponential", seed=1, samples=37, gamma=0.9)))
+    c.append(("exponential_seed5_n100_lr0.5", settings(schedule="exponential", seed=5, samples=100, lr=0.5, gamma=0.97)))
+    c.append(("plateau_p2_thr0.01", settings(schedule="plateau", patience=2, threshold=0.01)))
+    c.append(("plateau_p1_thr0.05_c2_min", settings(schedule="plateau", patience=1, threshold=0.05, cooldown=2, min_lr=0.01, seed=1, samples=37)))
+    c.append(("plateau_p0_abs", settings(schedule="plateau", patience=0, threshold=1e-3, threshold_mode="abs", factor=0.1, samples=50, seed=4)))
+    c.append(("plateau_long_p5", settings(schedule="plateau", patience=5, epochs=300)))
+    c.append(("warmup_seed1_n37", settings(schedule="warmup_cosine", seed=1, samples=37, warmup=5, total=60, min_lr=0.001, lr=0.5)))
     # the book's flags: mini-batches, a validation split, the MLP, momentum
-    c.append(("minibatch_constant_b16", None, settings(schedule="constant", batch_size=16)))
-    c.append(("minibatch_step_b32", "step/curve", settings(schedule="step", batch_size=32, step_size=30, gamma=0.3)))
-    c.append(("minibatch_n37_b8", None, settings(schedule="exponential", samples=37, batch_size=8, seed=2)))
-    c.append(("val5_constant", None, settings(schedule="constant", val_every=5)))
-    c.append(("val5_plateau_val", "plateau/curve", settings(schedule="plateau", val_every=5, batch_size=16, plateau_metric="val", patience=3, threshold=0.01, lr=0.05, epochs=150)))
-    c.append(("val4_plateau_train", None, settings(schedule="plateau", val_every=4, patience=2, threshold=0.01)))
-    c.append(("sine_mlp_constant", None, settings(schedule="constant", data="sine", model="mlp", width=16, lr=0.1, epochs=200)))
-    c.append(("sine_mlp_step_mom", None, settings(schedule="step", data="sine", model="mlp", width=8, lr=0.05, momentum=0.9, step_size=60, gamma=0.5, epochs=200)))
-    c.append(("momentum_constant", None, settings(schedule="constant", momentum=0.9, lr=0.05)))
+    c.append(("minibatch_constant_b16", settings(schedule="constant", batch_size=16)))
+    c.append(("minibatch_step_b32", settings(schedule="step", batch_size=32, step_size=30, gamma=0.3)))
+    c.append(("minibatch_n37_b8", settings(schedule="exponential", samples=37, batch_size=8, seed=2)))
+    c.append(("val5_constant", settings(schedule="constant", val_every=5)))
+    c.append(("val5_plateau_val", settings(schedule="plateau", val_every=5, batch_size=16, plateau_metric="val", patience=3, threshold=0.01, lr=0.05, epochs=150)))
+    c.append(("val4_plateau_train", settings(schedule="plateau", val_every=4, patience=2, threshold=0.01)))
+    c.append(("sine_mlp_constant", settings(schedule="constant", data="sine", model="mlp", width=16, lr=0.1, epochs=200)))
+    c.append(("sine_mlp_step_mom", settings(schedule="step", data="sine", model="mlp", width=8, lr=0.05, momentum=0.9, step_size=60, gamma=0.5, epochs=200)))
+    c.append(("momentum_constant", settings(schedule="constant", momentum=0.9, lr=0.05)))
     return c
 
 
@@ -526,6 +623,30 @@ def case_row(cid, kind, test, s, margin, file):
     return [row[k] for k in COLUMNS]
 
 
+def checks_of_cases():
+    """{case id: the check that grades it}, from the catalogue tests/3.2/checks.tsv."""
+    import csv
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "tests", "3.2", "checks.tsv")
+    with open(path) as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        check_of = {}
+        for row in rows:
+            for cid in row["cases"].split() if row["visibility"] == "public" else []:
+                assert cid not in check_of, (cid, "in two checks")
+                check_of[cid] = row["id"]
+    return check_of
+
+
+def golden_rates(cases):
+    """(id, lr column) of every case written so far, read back from its file."""
+    import csv
+    for row in cases:
+        r = dict(zip(COLUMNS, row))
+        with open(os.path.join(OUT, r["file"])) as f:
+            yield r["id"], [line["lr"] for line in csv.DictReader(f)]
+
+
 def main():
     goldenlib.warn_unless_avx2("lesson.py")
     if os.path.isdir(OUT):
@@ -534,8 +655,13 @@ def main():
     os.makedirs(os.path.join(OUT, "replay"))
     cases, mistakes = [], []
 
-    for cid, test, s, metrics in replay_cases():
-        lrs = torch_lrs(s, metrics)
+    check_of = checks_of_cases()
+    known = {c[0] for c in replay_cases()} | {c[0] for c in curve_cases()}
+    assert not set(check_of) - known, ("checks.tsv names cases nobody makes", set(check_of) - known)
+    replays = [(cid, check_of.get(cid), s, m) for cid, s, m in replay_cases()]
+    for i, (cid, test, s, metrics) in enumerate(replays):
+        pair = [(replays[i - 1][2], replays[i - 1][3])] if s["interleave"] else []
+        lrs, states = torch_replays(pair + [(s, metrics)])[-1]
         if s["schedule"] == "plateau":
             assert plateau_model(s, metrics) == lrs, cid       # the model is torch
             margin = plateau_margin(s, metrics)
@@ -543,12 +669,16 @@ def main():
         else:
             margin = None
         file = f"replay/{cid}.csv"
-        goldenlib.write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"],
-                  [[e, repr(float(m)), repr(lr)] for e, (m, lr) in enumerate(zip(metrics, lrs))])
+        goldenlib.write_csv(os.path.join(OUT, file), ["epoch", "metric", "lr"] + STATE,
+                  [[e, repr(float(m)), repr(lr)] + st
+                   for e, (m, lr, st) in enumerate(zip(metrics, lrs, states))])
         cases.append(case_row(cid, "replay", test, dict(s, epochs=len(metrics)), margin, file))
         mistakes += mistake_rows(cid, lrs, MISTAKES[s["schedule"]](s, metrics))
+        if s["interleave"]:
+            assert replays[i - 1][1] == test and replays[i - 1][2]["schedule"] == s["schedule"], cid
 
-    for cid, test, s in curve_cases():
+    for cid, s in curve_cases():
+        test = check_of.get(cid)
         rows, metrics = curve(s)
         margin = plateau_margin(s, metrics) if s["schedule"] == "plateau" else None
         if test and margin is not None:
@@ -561,6 +691,19 @@ def main():
         if test:
             lrs = [r[1] for r in rows]
             mistakes += mistake_rows(cid, lrs, curve_mistakes(s, len(rows)))
+
+    # A counter kept in a static, for the checks of the schedules that count epochs.
+    by_test = {}
+    for row in cases:
+        r = dict(zip(COLUMNS, row))
+        if r["test"] and r["schedule"] in ("step", "warmup_cosine"):
+            by_test.setdefault(r["test"], []).append(r)
+    lr_of = {cid: [float(x) for x in seq] for cid, seq in golden_rates(cases)}
+    for test, rows in by_test.items():
+        runs = [(settings(**{k: r[k] for k in DEFAULTS if k != "epochs"}, epochs=r["epochs"]),
+                 int(r["epochs"]), r["interleave"]) for r in rows]
+        for r, seq in zip(rows, shared_counter_rates(runs)):
+            mistakes += mistake_rows(r["id"], lr_of[r["id"]], [("state-outside-struct", seq)])
 
     goldenlib.write_csv(os.path.join(OUT, "cases.csv"), COLUMNS, cases)
     goldenlib.write_csv(os.path.join(OUT, "mistakes.csv"), ["case", "hint", "lr"], mistakes)
