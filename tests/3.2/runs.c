@@ -304,6 +304,9 @@ RunnerStatus runner_trace(const RunnerConfig *cfg, const RunCase *c, Trace *t)
             }
             spawn_result_free(&sr);
         } else {
+            /* No sanitizer verdict is no verdict: never a pass by default. */
+            set_what(t, RUNNER_NOT_STARTED, "the judge could not start the sanitizer runner: %.400s",
+                     sr.err ? sr.err : "out of memory");
             spawn_result_free(&sr);
         }
         trace_free(&scratch);
