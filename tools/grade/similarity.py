@@ -36,11 +36,26 @@ RUN_HEADER = re.compile(r'^(?P<a>\S+): line (?P<a1>\d+)-(?P<a2>\d+)\s*\|(?P<b>\S
 PERCENT = re.compile(r'^(?P<a>\S+) consists for (?P<pct>\d+) % of (?P<b>\S+) material')
 
 
+# A comment, a string or a character literal (so that "/*" in a string starts nothing).
+_COMMENT_OR_LITERAL = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
+def without_comments(source):
+    """source with its comments blanked (their newlines kept): sim_c skips
+    comments anyway, and blanking a line that closes a comment the stub
+    shares would leave an open one swallowing the rest of the file."""
+    def blank(match):
+        text = match.group(0)
+        return re.sub(r'[^\n]', ' ', text) if text.startswith('/') else text
+    return _COMMENT_OR_LITERAL.sub(blank, source)
+
+
 def student_region(source, stub_lines):
-    """source with every line the stub also has (whitespace ignored, blank
-    lines aside) blanked: line numbers stay the student's."""
+    """source without comments, with every line the stub also has
+    (whitespace ignored, blank lines aside) blanked: line numbers stay the
+    student's. stub_lines are squeezed lines of the stub without comments."""
     kept = []
-    for line in source.splitlines():
+    for line in without_comments(source).splitlines():
         kept.append('' if squeeze(line) and squeeze(line) in stub_lines else line)
     return '\n'.join(kept) + '\n'
 
@@ -68,7 +83,7 @@ def compare(folder, sources, stub_text, threshold=60, run=24):
     (same regions, threshold and run) is not compared again."""
     if not available():
         return None
-    stub_lines = {squeeze(line) for line in stub_text.splitlines() if squeeze(line)}
+    stub_lines = {squeeze(line) for line in without_comments(stub_text).splitlines() if squeeze(line)}
     regions = {f'{student}.c': student_region(text, stub_lines) for student, text in sorted(sources.items())}
     key = hashlib.sha256(json.dumps([threshold, run, PAGES, sorted(regions.items())]).encode()).hexdigest()
     state = os.path.join(folder, 'state.json')
