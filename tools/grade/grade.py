@@ -36,6 +36,7 @@ import pwd
 import queue
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -585,8 +586,15 @@ def finish_results(results, details, wanted, submission=None, taken=None, grades
                                        if not re.match(r'^\s*plots?: ', line))
 
 
+def _terminated(signum, _frame):
+    """SIGTERM (a killed `make grade`, a CI timeout) ends the batch like an
+    exception, so its stage and the grading users' files in it are removed."""
+    raise SystemExit(128 + signum)
+
+
 def main():
     os.umask(0o077)   # every folder 0700, every file 0600: the batch's own user only
+    signal.signal(signal.SIGTERM, _terminated)
     parser = argparse.ArgumentParser(description='Grade submissions with the kit\'s graders.')
     parser.add_argument('--lesson', required=True)
     parser.add_argument('--submissions')
