@@ -149,9 +149,10 @@ static const Hint HINTS[] = {
     {"loss-differs", "the rates are right but the losses differ: your scheduler must only set "
                      "the rate (base.lr), not change anything else, and step must not depend "
                      "on how often it is called beyond one call per epoch."},
-    {"differs", "your rate differs from torch's from the epoch shown: compare your step with "
-                "the rule in the comment above it, epoch by epoch (make run LESSON=3.2 "
-                "ARGS='--schedule NAME --csv' prints your rates)."},
+    {"differs", "your rate differs from torch's (a public check shows from which epoch; a "
+                "hidden one does not): compare your step with the rule in the comment above "
+                "it, epoch by epoch (make run LESSON=3.2 ARGS='--schedule NAME --csv' prints "
+                "your rates)."},
     {"crash-signal", "your code crashed (the signal is named above): look for a pointer cast "
                      "to the wrong struct, an array index past its end, or a division by "
                      "zero in integer arithmetic. Run it under the sanitizers: make check "

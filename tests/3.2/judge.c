@@ -438,16 +438,18 @@ static void setup_runner(const GraderOptions *o, TestOutcome *outcomes, int coun
             setup_error(o->json, outcomes, count, "no sanitizer runner at %s", san_path);
         runner.runner_san = san_path;
     }
-    /* A run's wall clock is the test's timeout; CPU slightly less. The
-     * sanitizer build is slower and cannot live under an address-space cap
-     * (its shadow memory is reserved, not used): it is bounded by its own
-     * RSS limit (runs.c) and the process count instead. */
-    runner.limits = (SpawnLimits){.wall_seconds = o->timeout, .cpu_seconds = o->timeout,
+    /* A run's wall clock is the test's timeout, and it decides: the CPU
+     * limit (per process) is only a backstop, set above it so that a busy
+     * loop always ends as "timeout after T s". The sanitizer build is slower
+     * and cannot live under an address-space cap (its shadow memory is
+     * reserved, not used): it is bounded by its own RSS limit (runs.c) and
+     * the process count instead. */
+    runner.limits = (SpawnLimits){.wall_seconds = o->timeout, .cpu_seconds = 2 * o->timeout + 1,
                                   .mem_mib = 256, .nproc = 0, .tmp_mib = 16,
                                   .out_cap = 0, .err_cap = 64 * 1024};
     runner.san_limits = runner.limits;
     runner.san_limits.wall_seconds = 3 * o->timeout;
-    runner.san_limits.cpu_seconds = 3 * o->timeout;
+    runner.san_limits.cpu_seconds = 6 * o->timeout + 1;
     runner.san_limits.mem_mib = 0;
     Sandbox *sb = &runner.sandbox;
     sb->bwrap = "/usr/bin/bwrap";
