@@ -29,4 +29,15 @@ struct Scheduler {
 };
 // [/listing]
 
+/* Fills in what every scheduler's init does the same way: its name, the
+ * rate it starts from and its step function. base.lr is left alone: the
+ * rate of epoch 0 is each scheduler's own business (schedulers.h). */
+static inline void sched_base_init(Scheduler *base, const char *name, double initial_lr,
+                                   void (*step)(Scheduler *self, double metric))
+{
+    base->name = name;
+    base->initial_lr = initial_lr;
+    base->step = step;
+}
+
 #endif

@@ -22,9 +22,7 @@ static void constant_step(Scheduler *self, double metric)
 void constant_init(ConstantScheduler *s, double lr)
 {
     memset(s, 0, sizeof *s);
-    s->base.name = "constant";
-    s->base.initial_lr = lr;
-    s->base.step = constant_step;
+    sched_base_init(&s->base, "constant", lr, constant_step);
     /* The rate of epoch 0 (the post, section "Mathematical foundations"). */
     // BEGIN SOLUTION
     s->base.lr = 0.0;   /* TODO: epoch 0 uses the rate passed in, lr. */
@@ -59,9 +57,7 @@ static void step_decay_step(Scheduler *self, double metric)
 void step_decay_init(StepScheduler *s, double lr, int step_size, double gamma)
 {
     memset(s, 0, sizeof *s);
-    s->base.name = "step";
-    s->base.initial_lr = lr;
-    s->base.step = step_decay_step;
+    sched_base_init(&s->base, "step", lr, step_decay_step);
     s->step_size = step_size;
     s->gamma = gamma;
     s->last_epoch = 0;
@@ -97,9 +93,7 @@ static void exponential_step(Scheduler *self, double metric)
 void exponential_init(ExponentialScheduler *s, double lr, double gamma)
 {
     memset(s, 0, sizeof *s);
-    s->base.name = "exponential";
-    s->base.initial_lr = lr;
-    s->base.step = exponential_step;
+    sched_base_init(&s->base, "exponential", lr, exponential_step);
     s->gamma = gamma;
     s->last_epoch = 0;
     /* The rate of epoch 0. */
@@ -165,9 +159,7 @@ static void plateau_step(Scheduler *self, double metric)
 void plateau_init(PlateauScheduler *s, double lr, const PlateauOptions *opt)
 {
     memset(s, 0, sizeof *s);
-    s->base.name = "plateau";
-    s->base.initial_lr = lr;
-    s->base.step = plateau_step;
+    sched_base_init(&s->base, "plateau", lr, plateau_step);
     s->opt = *opt;
     s->num_bad_epochs = 0;
     s->cooldown_counter = 0;
@@ -222,9 +214,7 @@ void warmup_cosine_init(WarmupCosineScheduler *s, double lr, int warmup, int tot
                         double min_lr)
 {
     memset(s, 0, sizeof *s);
-    s->base.name = "warmup_cosine";
-    s->base.initial_lr = lr;
-    s->base.step = warmup_cosine_step;
+    sched_base_init(&s->base, "warmup_cosine", lr, warmup_cosine_step);
     s->warmup = warmup;
     s->total = total;
     s->min_lr = min_lr;
