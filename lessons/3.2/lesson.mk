@@ -17,6 +17,5 @@ LESSON_STUDENT_KIT_SOURCES := sched_build.c
 # The runner's main: the student's schedulers on one case (runcase.h).
 LESSON_RUNNER := runner.c
 
-# What the graders grade: required schedulers, then the extra-credit bonus.
-LESSON_REQUIRED := constant step exponential plateau
-LESSON_BONUS := warmup_cosine
+# What the graders grade (the check groups: required schedulers, then the
+# extra-credit bonus) is tests/3.2/checks.tsv's, the one catalogue.

@@ -153,7 +153,7 @@ def make_class(lesson, out):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     expected = {}
-    bonus_prefixes = [g.split('_')[0] for g in kit.lesson_vars(lesson).get('LESSON_BONUS', '').split()]
+    bonus_prefixes = [g.split('_')[0] for g in kit.check_groups(lesson)[1]]
 
     put(os.path.join(out, 'reference'), wanted, reference)
     expected['reference'] = {'status': 'ok', 'score': 'full'}

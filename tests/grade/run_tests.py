@@ -240,9 +240,8 @@ def test_batch(t, lesson, work):
     rows = read_gradebook(os.path.join(out, 'gradebook.csv'))
     sys.path.insert(0, os.path.join(ROOT, 'tools', 'grade'))
     import kit
-    values = kit.lesson_vars(lesson)
-    groups = {'required': values['LESSON_REQUIRED'].split(), 'all': values['LESSON_REQUIRED'].split() +
-              values.get('LESSON_BONUS', '').split()}
+    required, bonus = kit.check_groups(lesson)
+    groups = {'required': required, 'all': required + bonus}
     t.check('gradebook columns: student, id, name, source, late, one per group, total, max, status, file, overrides',
             list(rows[0].keys()) == ['student', 'id', 'name', 'source', 'late', *groups['all'], 'total', 'max',
                                      'status', 'file', 'overrides'] if rows else False,

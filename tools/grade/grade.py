@@ -137,9 +137,7 @@ class Batch:
                 self.limits[name] = int(value)
         self.test_timeout = os.environ.get('GRADE_TEST_TIMEOUT') or None
         self.grading_seed = self.secret_seed(os.environ.get('GRADING_SEED') or None)
-        lesson_vars = kit.lesson_vars(args.lesson)
-        self.required = lesson_vars.get('LESSON_REQUIRED', '').split()
-        self.bonus = lesson_vars.get('LESSON_BONUS', '').split()
+        self.required, self.bonus = kit.check_groups(args.lesson)
         self.groups = self.required + self.bonus
         self.jobs = max(1, args.jobs)
         self.pick = os.environ.get('GRADE_PICK') or 'near'

@@ -33,6 +33,21 @@ def lesson_vars(lesson):
     return values
 
 
+def check_groups(lesson):
+    """(required, bonus): the check groups of the lesson's one catalogue of
+    checks (tests/<L>/checks.tsv), each in its order of first appearance."""
+    required, bonus = [], []
+    with open(os.path.join(ROOT, 'tests', lesson, 'checks.tsv')) as f:
+        rows = [line.rstrip('\n').split('\t') for line in f if line.strip() and not line.startswith('#')]
+    header = rows[0]
+    for row in rows[1:]:
+        record = dict(zip(header, row))
+        target = bonus if record['bonus'] == 'yes' else required
+        if record['group'] not in target:
+            target.append(record['group'])
+    return required, bonus
+
+
 def student_file(lesson):
     """The one file a student submits (STUDENT_FILES in lesson.mk)."""
     files = lesson_vars(lesson).get('STUDENT_FILES', '').split()
