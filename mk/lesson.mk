@@ -68,6 +68,13 @@ RUNNER_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize=object-size -fno-
 LESSON_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_KIT_SOURCES))
 LESSON_STUDENT_KIT_OBJS := $(patsubst %.c,$(LESSON_OUT)/obj/%.o,$(LESSON_STUDENT_KIT_SOURCES))
 STUDENT_SYMBOLS := $(LESSON_TESTS)/student-symbols.txt
+# $(call localize,SYMBOLS,RAW.o,OUT.o): every global symbol of a student
+# object but the scheduler API (SYMBOLS, one a line) becomes local, so a
+# helper the student forgot to make static neither clashes with nor replaces
+# a function of the core or libc. Correctness, not trust: the runner holds
+# nothing a submission could abuse. The make rules and the runner kit's
+# build.sh both use it.
+localize = objcopy --keep-global-symbols="$(1)" $(2) $(3)
 
 $(LESSON_OUT)/obj/%.o: $(LESSON_DIR)/%.c
 	@mkdir -p $(@D)
@@ -77,24 +84,24 @@ $(LESSON_OUT)/obj/%.o: $(LESSON_DIR)/%.c
 # $(1): a submission folder, $(2): its output folder. The student file is
 # copied first, so that its #include "schedulers.h" finds the kit's header,
 # never one lying next to the submission. Its compile also writes
-# $(2)/schedulers.deps (-MD: every file it read, system headers included), for
-# the instructor tools' include check; make itself does not read it. The
-# object depends on this file too: a change of its compile command (such as
-# adding -MD) must reach objects built before it.
+# $(2)/schedulers.deps (-MD: every file it read, system headers included), a
+# record for whoever wants to see what a local build used; make itself does
+# not read it. The object depends on this file too: a change of its compile
+# command must reach objects built before it.
 define LESSON_SUBMISSION_RULES
 $(2)/src/schedulers.c: $(1)/schedulers.c
 	@mkdir -p $$(@D)
 	$$(Q)cp $$< $$@
 
-$(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh mk/lesson.mk
+$(2)/schedulers.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) mk/lesson.mk
 	$$(call say,CC,$(1)/schedulers.c)
 	$$(Q)$$(CC) $$(STUDENT_CFLAGS) -I$(LESSON_DIR) -MD -MF $(2)/schedulers.deps -MT $$@ -c $$< -o $$@.raw
-	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS)
+	$$(Q)$$(call localize,$(STUDENT_SYMBOLS),$$@.raw,$$@)
 
-$(2)/schedulers-san.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) $(LESSON_TESTS)/vet-object.sh mk/lesson.mk
+$(2)/schedulers-san.o: $(2)/src/schedulers.c $(LESSON_DIR)/schedulers.h common/sched.h $(STUDENT_SYMBOLS) mk/lesson.mk
 	$$(call say,CC-SAN,$(1)/schedulers.c)
 	$$(Q)$$(CC) $$(STUDENT_CFLAGS) $$(RUNNER_SAN_FLAGS) -I$(LESSON_DIR) -c $$< -o $$@.raw
-	$$(Q)$(LESSON_TESTS)/vet-object.sh $$@.raw $$@ $(STUDENT_SYMBOLS)
+	$$(Q)$$(call localize,$(STUDENT_SYMBOLS),$$@.raw,$$@)
 
 $(2)/lesson: $$(LESSON_MAIN_OBJ) $$(LESSON_KIT_OBJS) $$(LESSON_STUDENT_KIT_OBJS) $(2)/schedulers.o $$(KIT_LIB)
 	$$(call say,LD,$$@)
@@ -192,10 +199,10 @@ $(RUNNER_KIT)/build.sh: $(RUNNER_KIT_OBJS) $(KIT_LIB) $(RUNNER_KIT_HEADERS) $(ST
 	  echo 'kit=$$(dirname "$$0")'; \
 	  echo 'objs="$(foreach o,$(RUNNER_KIT_OBJS),$$kit/lib/$(notdir $(o)))"'; \
 	  echo 'cc $(STUDENT_BUILD_FLAGS) -I"$$kit/include" -c schedulers.c -o schedulers.o.raw'; \
-	  echo 'objcopy --keep-global-symbols="$$kit/lib/$(notdir $(STUDENT_SYMBOLS))" schedulers.o.raw schedulers.o'; \
+	  echo '$(call localize,$$kit/lib/$(notdir $(STUDENT_SYMBOLS)),schedulers.o.raw,schedulers.o)'; \
 	  echo 'cc $(LDFLAGS) $$objs schedulers.o "$$kit/lib/$(notdir $(KIT_LIB))" $(LDLIBS) -o runner'; \
 	  echo 'cc $(STUDENT_BUILD_FLAGS) $(RUNNER_SAN_FLAGS) -I"$$kit/include" -c schedulers.c -o schedulers-san.o.raw'; \
-	  echo 'objcopy --keep-global-symbols="$$kit/lib/$(notdir $(STUDENT_SYMBOLS))" schedulers-san.o.raw schedulers-san.o'; \
+	  echo '$(call localize,$$kit/lib/$(notdir $(STUDENT_SYMBOLS)),schedulers-san.o.raw,schedulers-san.o)'; \
 	  echo 'cc $(LDFLAGS) $(RUNNER_SAN_FLAGS) $$objs schedulers-san.o "$$kit/lib/$(notdir $(KIT_LIB))" $(LDLIBS) -o runner-san'; \
 	} > $@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
 

@@ -3,11 +3,11 @@
 The kit is the repository this file lives in. Everything here reads it and
 never writes it: the lesson's declarations (lessons/<L>/lesson.mk), the hash
 of every file that goes into a grader binary (so that an unchanged
-submission graded by an unchanged kit is not graded again), and the one make
-command that builds a grader for a submission (the lesson's contract).
+submission graded by an unchanged kit is not graded again), the check groups
+of its catalogue, and where make puts the judge and the runner kit, which
+`make grader-prereqs` builds.
 """
 
-import collections
 import hashlib
 import os
 import re
@@ -88,18 +88,6 @@ def submission_key(student_bytes, kit_digest, grading_seed, settings):
     return digest.hexdigest()
 
 
-def _in_kit(submission_dir):
-    """A submission folder as `make grader` takes it: relative to the kit."""
-    return os.path.relpath(submission_dir, ROOT)
-
-
-def make_grader_command(lesson, submission_dir, grader_out, edition='instructor'):
-    """The lesson's contract: build the grader of SUBMISSION into GRADER_OUT."""
-    return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader', f'LESSON={lesson}',
-            f'SUBMISSION={_in_kit(submission_dir)}', f'GRADER_OUT={os.path.abspath(grader_out)}',
-            f'EDITION={edition}']
-
-
 def prereqs_command(lesson, edition='instructor'):
     """What every submission's grading shares: the judge and the runner kit."""
     return ['make', '--no-print-directory', '-s', '-C', ROOT, 'grader-prereqs', f'LESSON={lesson}',
@@ -124,39 +112,6 @@ def secret_paths(lesson):
     if os.path.isdir(solutions):
         paths += [os.path.join(solutions, name) for name in sorted(os.listdir(solutions))]
     return [p for p in paths if os.path.exists(p)]
-
-
-# What `make grader` builds of one submission (mk/lesson.mk, "Files"): in
-# folder, src/<file> is the copy it compiles, <stem>.o the object and
-# <stem>.deps every file that compile read (-MD, system headers included).
-# Paths are absolute; target is the object as the .deps rule names it.
-StudentBuild = collections.namedtuple('StudentBuild', 'folder source object deps target')
-
-
-def student_build(lesson, submission_dir):
-    """build/<flavour>/<L>/<KEY>/ of a submission, KEY its path in the kit
-    with '/' as '_'. The flavour is opt: make_environment drops SANITIZE."""
-    key = _in_kit(submission_dir).replace('/', '_')
-    folder = os.path.join('build', 'opt', lesson, key)
-    name = student_file(lesson)
-    stem = os.path.splitext(name)[0]
-    return StudentBuild(os.path.join(ROOT, folder), os.path.join(ROOT, folder, 'src', name),
-                        os.path.join(ROOT, folder, stem + '.o'), os.path.join(ROOT, folder, stem + '.deps'),
-                        os.path.join(folder, stem + '.o'))
-
-
-def read_dependencies(path, target):
-    """The prerequisites of the one make rule for target that cc -MD wrote
-    to path, as written (relative to the kit, escapes undone). Raises
-    OSError or ValueError when the file is missing, unreadable, for another
-    target, or cut short (cc ends it with a newline)."""
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    if not text.startswith(target + ':') or not text.endswith('\n'):
-        raise ValueError(f'{path} is not a complete dependency rule for {target}')
-    text = text[len(target) + 1:].replace('\\\n', ' ')
-    return [re.sub(r'\\([ #])', r'\1', word).replace('$$', '$')
-            for word in re.split(r'(?<!\\)\s+', text.strip()) if word]
 
 
 def make_environment():
